@@ -1,0 +1,116 @@
+// The one schema for opsflow's environment variables. Every entry point parses it once with loadConfig();
+// a bad or missing value stops start-up with a single message that lists every problem.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+/** Each variable, its default and what it means. The README's configuration table is written from this. */
+export const envSchema = z.object({
+  OPSFLOW_HOME: z.string().default('.opsflow').describe('Directory for local state: embedded PostgreSQL data, the Temporal dev server database, generated keys, the admin token.'),
+  OPSFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  OPSFLOW_DEMO: booleanFlag(true).describe('Seed the demo data on `npm start` (`false` skips it).'),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()).describe('PostgreSQL to use. Unset: opsflow starts an embedded PostgreSQL under OPSFLOW_HOME.'),
+  OPSFLOW_PG_PORT: port(5433).describe('Port of the embedded PostgreSQL (only without DATABASE_URL).'),
+  TEMPORAL_ADDRESS: optionalText.pipe(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()).describe('Temporal frontend to use (host:port). Unset: opsflow starts a Temporal dev server.'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace.'),
+  TEMPORAL_TLS: booleanFlag(false).describe('Connect to Temporal over TLS (implied by TEMPORAL_API_KEY or a client certificate).'),
+  TEMPORAL_TLS_CA: optionalText.describe('PEM file of the CA that signed the Temporal server certificate.'),
+  TEMPORAL_TLS_CERT: optionalText.describe('PEM file of the mTLS client certificate.'),
+  TEMPORAL_TLS_KEY: optionalText.describe('PEM file of the mTLS client key.'),
+  TEMPORAL_TLS_SERVER_NAME: optionalText.describe('Server name to verify in the Temporal server certificate.'),
+  TEMPORAL_API_KEY: optionalText.describe('API key for Temporal Cloud (sent as a bearer token; implies TLS).'),
+  OPSFLOW_TEMPORAL_PORT: port(7233).describe('gRPC port of the embedded Temporal dev server (only without TEMPORAL_ADDRESS).'),
+  OPSFLOW_TEMPORAL_UI_PORT: port(8233).describe('Web UI port of the embedded Temporal dev server.'),
+  OPSFLOW_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port (on 127.0.0.1) where a worker process serves the Temporal runtime metrics in Prometheus format; 0 turns it off. `opsflow up` also folds them into the API\'s /metrics.'),
+  OPSFLOW_API_HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP API listens on.'),
+  OPSFLOW_API_PORT: port(3000).describe('Port the HTTP API listens on.'),
+  OPSFLOW_PUBLIC_URL: optionalText.pipe(z.url({ error: 'must be an absolute URL' }).optional()).describe('URL at which users reach the API (for printed links and the OpenAPI servers entry).'),
+  OPSFLOW_ENCRYPTION_KEYS: optionalText.describe('Encryption keys as `id:base64key[,id:base64key...]` (32-byte keys; the first encrypts, all decrypt). Unset: a key file under OPSFLOW_HOME is generated and used.'),
+  OPSFLOW_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()).describe('HMAC secret for API bearer tokens. Unset: a secret file under OPSFLOW_HOME is generated and used.'),
+  OPSFLOW_CODEC_ENDPOINT: booleanFlag(false).describe('Serve /codec/decode and /codec/encode so the Temporal Web UI can show decoded payloads to an authorised user (role operator or above).'),
+  OPSFLOW_CODEC_CORS_ORIGIN: optionalText.describe('Origin allowed to call the codec endpoint from a browser (the Web UI), e.g. http://127.0.0.1:8233.'),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface Config {
+  home: string;
+  logLevel: RawEnv['OPSFLOW_LOG_LEVEL'];
+  demo: boolean;
+  database: { url?: string; embeddedPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    tls: boolean;
+    tlsCa?: string;
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsServerName?: string;
+    apiKey?: string;
+    devPort: number;
+    uiPort: number;
+  };
+  api: { host: string; port: number; publicUrl?: string };
+  workerMetricsPort: number;
+  security: { encryptionKeys?: string; jwtSecret?: string };
+  codec: { enabled: boolean; corsOrigin?: string };
+}
+
+/** Thrown when the environment does not parse; its message lists every bad variable. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`opsflow configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(Object.keys(envSchema.shape).map((key) => [key, env[key]]));
+  const parsed = envSchema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    home: resolve(e.OPSFLOW_HOME),
+    logLevel: e.OPSFLOW_LOG_LEVEL,
+    demo: e.OPSFLOW_DEMO,
+    database: { url: e.DATABASE_URL, embeddedPort: e.OPSFLOW_PG_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT),
+      tlsCa: e.TEMPORAL_TLS_CA,
+      tlsCert: e.TEMPORAL_TLS_CERT,
+      tlsKey: e.TEMPORAL_TLS_KEY,
+      tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+      apiKey: e.TEMPORAL_API_KEY,
+      devPort: e.OPSFLOW_TEMPORAL_PORT,
+      uiPort: e.OPSFLOW_TEMPORAL_UI_PORT,
+    },
+    api: { host: e.OPSFLOW_API_HOST, port: e.OPSFLOW_API_PORT, publicUrl: e.OPSFLOW_PUBLIC_URL },
+    workerMetricsPort: e.OPSFLOW_WORKER_METRICS_PORT,
+    security: { encryptionKeys: e.OPSFLOW_ENCRYPTION_KEYS, jwtSecret: e.OPSFLOW_JWT_SECRET },
+    codec: { enabled: e.OPSFLOW_CODEC_ENDPOINT, corsOrigin: e.OPSFLOW_CODEC_CORS_ORIGIN },
+  };
+}

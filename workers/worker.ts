@@ -1,0 +1,70 @@
+// Builds the Temporal workers of one process: one Worker per task queue it serves, all sharing one workflow
+// bundle, one database and the same data converter as the API.
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Keyring } from '../security/keyring.ts';
+import type { Orm } from '../db/orm.ts';
+import { createDataConverter } from '../temporal/connection.ts';
+import { createProbeActivities } from '../activities/probe.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  keyring: Keyring;
+  orm: Orm;
+  /** Shared bundle; built once per process when omitted. */
+  workflowBundle?: WorkflowBundle;
+  identity?: string;
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+};
+
+/** The activities a worker on `taskQueue` registers. Every queue answers probes. */
+function activitiesFor(deps: WorkerDeps, identity: string): Record<string, (...args: never[]) => Promise<unknown>> {
+  return { ...createProbeActivities({ orm: deps.orm, workerIdentity: identity }) };
+}
+
+export async function createWorkers(deps: WorkerDeps, taskQueues: readonly string[]): Promise<Worker[]> {
+  const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
+  const identity = deps.identity ?? `opsflow-worker@${hostname()}:${process.pid}`;
+  const dataConverter = createDataConverter(deps.keyring);
+  return Promise.all(
+    taskQueues.map((taskQueue) =>
+      Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue,
+        workflowBundle,
+        activities: activitiesFor(deps, identity),
+        dataConverter,
+        identity: `${identity}/${taskQueue}`,
+        shutdownGraceTime: '10 seconds',
+      }),
+    ),
+  );
+}
+
+/** Runs the workers until `signal` aborts, then shuts them down gracefully (in-flight activities finish). */
+export async function runWorkersUntil(workers: Worker[], signal: AbortSignal): Promise<void> {
+  const onAbort = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.all(workers.map((worker) => worker.run()));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
