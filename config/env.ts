@@ -32,6 +32,7 @@ export const envSchema = z.object({
   TEMPORAL_TLS_KEY: optionalText.describe('PEM file of the mTLS client key.'),
   TEMPORAL_TLS_SERVER_NAME: optionalText.describe('Server name to verify in the Temporal server certificate.'),
   TEMPORAL_API_KEY: optionalText.describe('API key for Temporal Cloud (sent as a bearer token; implies TLS).'),
+  OPSFLOW_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -').default('').describe('Prefix for every task queue name, so several opsflow installations (or test runs) can share one Temporal namespace.'),
   OPSFLOW_TEMPORAL_PORT: port(7233).describe('gRPC port of the embedded Temporal dev server (only without TEMPORAL_ADDRESS).'),
   OPSFLOW_TEMPORAL_UI_PORT: port(8233).describe('Web UI port of the embedded Temporal dev server.'),
   OPSFLOW_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port (on 127.0.0.1) where a worker process serves the Temporal runtime metrics in Prometheus format; 0 turns it off. `opsflow up` also folds them into the API\'s /metrics.'),
@@ -62,6 +63,7 @@ export interface Config {
     apiKey?: string;
     devPort: number;
     uiPort: number;
+    taskQueuePrefix: string;
   };
   api: { host: string; port: number; publicUrl?: string };
   workerMetricsPort: number;
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
       devPort: e.OPSFLOW_TEMPORAL_PORT,
       uiPort: e.OPSFLOW_TEMPORAL_UI_PORT,
+      taskQueuePrefix: e.OPSFLOW_TASK_QUEUE_PREFIX,
     },
     api: { host: e.OPSFLOW_API_HOST, port: e.OPSFLOW_API_PORT, publicUrl: e.OPSFLOW_PUBLIC_URL },
     workerMetricsPort: e.OPSFLOW_WORKER_METRICS_PORT,

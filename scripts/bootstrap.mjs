@@ -3,7 +3,7 @@
 // the npm dependencies and the Temporal CLI are present under .tools/, then hands over to the opsflow CLI.
 // Plain JavaScript on purpose: it must run under the system's (possibly end-of-life) Node before anything else.
 //
-// Usage: node scripts/bootstrap.mjs [--test] --then <opsflow command> [args...]
+// Usage: node scripts/bootstrap.mjs [--test] --run <script> [args...]   (e.g. --run bin/opsflow.mjs up)
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -54,8 +54,8 @@ function nodeIsRecentEnough(version) {
 
 const args = process.argv.slice(2);
 const forTests = args.includes('--test');
-const thenAt = args.indexOf('--then');
-const command = thenAt >= 0 ? args.slice(thenAt + 1) : [];
+const runAt = args.indexOf('--run');
+const command = runAt >= 0 ? args.slice(runAt + 1) : [];
 
 // 1. Node: continue under a project-local Node 24 when the running one is too old.
 if (!nodeIsRecentEnough(process.version)) {
@@ -140,8 +140,9 @@ function main() {
   if (testServer) env.OPSFLOW_TEMPORAL_TEST_SERVER_BIN = testServer;
 
   if (command.length === 0) return;
-  // 4. Hand over to the opsflow CLI under the Node we just made sure of.
-  const child = spawn(process.execPath, [join(root, 'bin', 'opsflow.ts'), ...command], { cwd: root, stdio: 'inherit', env });
+  // 4. Hand over to the script under the Node we just made sure of.
+  const [script, ...scriptArgs] = command;
+  const child = spawn(process.execPath, [join(root, script), ...scriptArgs], { cwd: root, stdio: 'inherit', env });
   forwardSignals(child);
   child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
 }

@@ -7,6 +7,7 @@ import type { Keyring } from '../security/keyring.ts';
 import type { Orm } from '../db/orm.ts';
 import { createDataConverter } from '../temporal/connection.ts';
 import { createProbeActivities } from '../activities/probe.ts';
+import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   /** Shared bundle; built once per process when omitted. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
+  /** OPSFLOW_TASK_QUEUE_PREFIX. */
+  taskQueuePrefix: string;
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -33,28 +36,29 @@ const quietBundlerLogger = {
   error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
 };
 
-/** The activities a worker on `taskQueue` registers. Every queue answers probes. */
-function activitiesFor(deps: WorkerDeps, identity: string): Record<string, (...args: never[]) => Promise<unknown>> {
+/** The activities a worker on `queue` registers. Every queue answers probes. */
+function activitiesFor(_queue: TaskQueueName, deps: WorkerDeps, identity: string): Record<string, (...args: never[]) => Promise<unknown>> {
   return { ...createProbeActivities({ orm: deps.orm, workerIdentity: identity }) };
 }
 
-export async function createWorkers(deps: WorkerDeps, taskQueues: readonly string[]): Promise<Worker[]> {
+export async function createWorkers(deps: WorkerDeps, queues: readonly TaskQueueName[]): Promise<Worker[]> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   const identity = deps.identity ?? `opsflow-worker@${hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(deps.keyring);
   return Promise.all(
-    taskQueues.map((taskQueue) =>
-      Worker.create({
+    queues.map((queue) => {
+      const taskQueue = taskQueueName(deps.taskQueuePrefix, queue);
+      return Worker.create({
         connection: deps.connection,
         namespace: deps.namespace,
         taskQueue,
         workflowBundle,
-        activities: activitiesFor(deps, identity),
+        activities: activitiesFor(queue, deps, identity),
         dataConverter,
         identity: `${identity}/${taskQueue}`,
         shutdownGraceTime: '10 seconds',
-      }),
-    ),
+      });
+    }),
   );
 }
 

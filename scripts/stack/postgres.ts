@@ -53,6 +53,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on 127.0.0.1:${options.port} (is the port taken? set OPSFLOW_PG_PORT): ${String(error ?? 'exited early')}`,
+      { cause: error },
     );
   }
 

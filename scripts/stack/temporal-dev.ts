@@ -47,7 +47,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await waitUntilServing(address, options.namespace, exited);
   } catch (error) {
     await stopChild(child, exited);
-    throw new Error(`Temporal dev server did not start on ${address}: ${(error as Error).message}\n${output}`);
+    throw new Error(`Temporal dev server did not start on ${address}: ${(error as Error).message}\n${output}`, { cause: error });
   }
   return {
     address,

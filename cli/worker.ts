@@ -1,0 +1,45 @@
+// `opsflow worker --queue Q`: a production worker process for one task queue (or all of them).
+import { loadConfig } from '../config/env.ts';
+import { ALL_TASK_QUEUES, type TaskQueueName } from '../contracts/task-queues.ts';
+import { createLogger } from '../api/logging.ts';
+import { createOrm, migrateToLatest } from '../db/orm.ts';
+import { connectWorkerConnection, temporalTarget } from '../temporal/connection.ts';
+import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
+import { databaseUrl, openKeyring } from '../workers/runtime.ts';
+import { installTemporalRuntime } from '../workers/telemetry.ts';
+import { shutdownOnSignals } from './signals.ts';
+import { UsageError, type CliCommand } from './command.ts';
+
+export function parseQueues(value: unknown): TaskQueueName[] {
+  if (value === 'all' || value === undefined) return [...ALL_TASK_QUEUES];
+  const names = String(value).split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(ALL_TASK_QUEUES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`unknown queue ${unknown.join(', ')}; use ${ALL_TASK_QUEUES.join('|')}|all`);
+  return names as TaskQueueName[];
+}
+
+export const workerCommand: CliCommand = {
+  name: 'worker',
+  summary: 'run Temporal workers for one task queue or all of them',
+  usage: `opsflow worker --queue ${ALL_TASK_QUEUES.join('|')}|all`,
+  options: { queue: { type: 'string' } },
+  optionHelp: { queue: 'task queue(s) to poll, comma-separated, or all (default all)' },
+  async run(values) {
+    const queues = parseQueues(values.queue);
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    installTemporalRuntime(logger, config.workerMetricsPort);
+    const orm = await createOrm(databaseUrl(config));
+    await migrateToLatest(orm);
+    const connection = await connectWorkerConnection(config);
+    const workers = await createWorkers({ connection, namespace: temporalTarget(config).namespace, keyring: openKeyring(config), orm, taskQueuePrefix: config.temporal.taskQueuePrefix }, queues);
+    const stop = new AbortController();
+    shutdownOnSignals(() => stop.abort());
+    logger.info({ queues, temporal: temporalTarget(config).address }, 'workers running');
+    await runWorkersUntil(workers, stop.signal);
+    await connection.close();
+    await orm.close();
+    logger.info('workers stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+// Lint rules, including the import fences of ARCHITECTURE.md: what each folder may import is enforced here
+// (and, for workflows, again by test/architecture/workflow-bundle.test.ts, which bundles them).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+
+const fence = (files, patterns, paths = []) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tools/**', '.opsflow/**', 'examples/**/node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', crypto: 'readonly' } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  fence(
+    ['workflows/**/*.ts'],
+    [
+      { group: ['@temporalio/*', '!@temporalio/workflow'], message: 'workflows/ may only import @temporalio/workflow (sandbox).' },
+      { group: ['**/db/**', '**/integrations/**', '**/config/**', '**/api/**', '**/workers/**', '**/security/**', '**/temporal/**'], message: 'workflows/ must stay deterministic: no I/O modules.' },
+      { group: ['**/activities/**'], allowTypeImports: true, message: 'workflows/ may only `import type` from activities/.' },
+    ],
+    nodeBuiltins.map((name) => ({ name, message: 'workflows/ run in the deterministic sandbox: no Node built-ins.' })),
+  ),
+  fence(
+    ['contracts/**/*.ts'],
+    [{ group: ['**/db/**', '**/integrations/**', '**/activities/**', '**/api/**', '**/workers/**', '**/config/**', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'contracts/ is workflow-safe shared code: no I/O.' }],
+    nodeBuiltins.map((name) => ({ name, message: 'contracts/ is workflow-safe: no Node built-ins.' })),
+  ),
+  fence(['integrations/**/*.ts'], [{ group: ['@temporalio/*', '**/db/**', '**/activities/**', '**/workflows/**', '**/api/**'], message: 'integrations/ know nothing of Temporal or the database.' }]),
+  fence(['activities/**/*.ts'], [{ group: ['**/workflows/**', '**/api/**'], message: 'activities/ must not import workflows/ or api/.' }]),
+  fence(['api/**/*.ts'], [{ group: ['**/activities/**', '**/integrations/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through the client only.' }]),
+);
