@@ -2,18 +2,21 @@
 // scheduler, the native connection used by workers, and the data converter (encryption codec + encoded
 // failure messages) that both must share byte for byte.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { DefaultFailureConverter, type DataConverter } from '@temporalio/common';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/env.ts';
 import type { Keyring } from '../security/keyring.ts';
 import { EncryptionCodec } from './codec.ts';
 
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('../contracts/failure-converter.ts', import.meta.url));
+
 export function createDataConverter(keyring: Keyring): DataConverter {
   return {
     payloadCodecs: [new EncryptionCodec(keyring)],
     // Without this, failure messages and stack traces would be stored in history as plaintext.
-    failureConverter: new DefaultFailureConverter({ encodeCommonAttributes: true }),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Keyring } from '../security/keyring.ts';
 import type { Orm } from '../db/orm.ts';
-import { createDataConverter } from '../temporal/connection.ts';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../temporal/connection.ts';
 import { createProbeActivities } from '../activities/probe.ts';
 import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 
@@ -24,7 +24,7 @@ export interface WorkerDeps {
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {

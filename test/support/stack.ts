@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config/env.ts';
 import { createOrm, migrateToLatest, type Orm } from '../../db/orm.ts';
 import { createDataConverter } from '../../temporal/connection.ts';
@@ -60,7 +60,14 @@ export async function testClient(config: Config, keyring: Keyring): Promise<Clie
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(keyring) });
 }
 
+let runtimeInstalled = false;
+
 export async function testWorkerConnection(): Promise<NativeConnection> {
+  if (!runtimeInstalled) {
+    // Worker state changes at INFO would drown the test report.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   return NativeConnection.connect({ address: stackEnv().temporalAddress });
 }
 

@@ -1,0 +1,49 @@
+// opsflow's HTTP API as deployed: buildApp() with the real readiness checks and every domain's routes.
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/env.ts';
+import type { Orm } from '../db/orm.ts';
+import { buildApp } from './app.ts';
+import type { TokenIssuer } from './auth.ts';
+import type { Codec } from './codec.ts';
+import type { RouteDefinition } from './route.ts';
+import { probeRoutes } from './routes/probes.ts';
+
+export interface ApiServerDeps {
+  config: Config;
+  orm: Orm;
+  temporal: Client;
+  tokens: TokenIssuer;
+  codec: Codec;
+  logger?: Logger;
+  registry?: Registry;
+  /** Prometheus endpoint of this process's Temporal runtime, folded into /metrics. */
+  workerMetricsUrl?: string;
+}
+
+/** Every domain route of the API, in the order the OpenAPI document lists them. */
+export function domainRoutes(deps: ApiServerDeps): RouteDefinition[] {
+  return [...probeRoutes({ orm: deps.orm, temporal: deps.temporal, taskQueuePrefix: deps.config.temporal.taskQueuePrefix })];
+}
+
+export function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  return buildApp({
+    config: deps.config,
+    logger: deps.logger,
+    auth: deps.tokens,
+    codec: deps.codec,
+    metrics: deps.registry ? { registry: deps.registry } : undefined,
+    readiness: {
+      async database() {
+        const status = await deps.orm.checkConnection();
+        if (!status.ok) throw new Error(status.reason ?? 'database check failed');
+      },
+      async temporal() {
+        await deps.temporal.connection.workflowService.getSystemInfo({});
+      },
+    },
+    routes: domainRoutes(deps),
+  });
+}

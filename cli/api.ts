@@ -1,0 +1,29 @@
+// `opsflow api`: the HTTP API alone (production: run several behind a load balancer).
+import { loadConfig } from '../config/env.ts';
+import { createLogger } from '../api/logging.ts';
+import { buildApiServer } from '../api/server.ts';
+import { migrateToLatest } from '../db/orm.ts';
+import { EncryptionCodec } from '../temporal/codec.ts';
+import { openRuntime } from '../workers/runtime.ts';
+import { shutdownOnSignals } from './signals.ts';
+import type { CliCommand } from './command.ts';
+
+export const apiCommand: CliCommand = {
+  name: 'api',
+  summary: 'serve the HTTP API',
+  usage: 'opsflow api',
+  options: {},
+  optionHelp: {},
+  async run() {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const runtime = await openRuntime(config);
+    await migrateToLatest(runtime.orm);
+    const app = await buildApiServer({ ...runtime, codec: new EncryptionCodec(runtime.keyring), logger });
+    await app.listen({ host: config.api.host, port: config.api.port });
+    await new Promise<void>((resolve) => shutdownOnSignals(resolve));
+    await app.close();
+    await runtime.close();
+    return 0;
+  },
+};
