@@ -11,7 +11,7 @@ import { codecRoutes, registerCodec, type Codec } from './codec.ts';
 import { frameworkErrorHandler, installErrorHandling } from './errors.ts';
 import { healthRoutes, type ReadinessChecks } from './health.ts';
 import { createLogger } from './logging.ts';
-import { installHttpMetrics, metricsRoute } from './metrics.ts';
+import { installHttpMetrics, metricsRoute, type ExtraMetricsSource } from './metrics.ts';
 import { buildOpenApiDocument, openApiRoutes, type OpenApiDocument } from './openapi.ts';
 import { registerRoutes, type RouteDefinition } from './route.ts';
 
@@ -24,7 +24,7 @@ export interface AppDeps {
   /** Domain routes. */
   routes?: RouteDefinition[];
   /** Registry for /metrics; pass the one the worker's runtime metrics go to. Default: a new registry. */
-  metrics?: { registry: Registry };
+  metrics?: { registry: Registry; extra?: ExtraMetricsSource[] };
   /** Payload codec for /codec/*, served only when config.codec.enabled. */
   codec?: Codec;
 }
@@ -43,13 +43,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry = deps.metrics?.registry ?? new Registry();
   installHttpMetrics(app, registry);
 
-  const routes = [...healthRoutes(deps.readiness), metricsRoute(registry), ...(deps.routes ?? [])];
+  const routes = [...healthRoutes(deps.readiness), metricsRoute(registry, deps.metrics?.extra), ...(deps.routes ?? [])];
   const codec = deps.config.codec.enabled && deps.codec ? codecRoutes(deps.codec) : [];
   if (deps.config.codec.enabled && !deps.codec) app.log.warn('OPSFLOW_CODEC_ENDPOINT is set but no codec was given: /codec/* is not served');
 
-  let document: OpenApiDocument | undefined;
-  const docRoutes = openApiRoutes(() => document!);
-  document = buildOpenApiDocument([...routes, ...codec, ...docRoutes], {
+  // The document describes its own routes too, so they read it lazily once it exists.
+  const holder: { document?: OpenApiDocument } = {};
+  const docRoutes = openApiRoutes(() => holder.document!);
+  holder.document = buildOpenApiDocument([...routes, ...codec, ...docRoutes], {
     title: 'opsflow',
     version: packageJson.version,
     description: packageJson.description,

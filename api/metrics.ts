@@ -38,7 +38,22 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
   });
 }
 
-export function metricsRoute(registry: Registry): RouteDefinition {
+/** Metrics text from elsewhere in the process (the Temporal worker runtime's Prometheus endpoint), appended as is. */
+export type ExtraMetricsSource = () => Promise<string>;
+
+/** Reads a Prometheus endpoint; an unreachable one contributes nothing rather than failing the scrape. */
+export function prometheusEndpoint(url: string): ExtraMetricsSource {
+  return async () => {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return response.ok ? await response.text() : '';
+    } catch {
+      return '';
+    }
+  };
+}
+
+export function metricsRoute(registry: Registry, extra: ExtraMetricsSource[] = []): RouteDefinition {
   return defineRoute({
     method: 'GET',
     url: '/metrics',
@@ -50,7 +65,8 @@ export function metricsRoute(registry: Registry): RouteDefinition {
     response: { 200: z.string() },
     handler: async ({ reply }) => {
       reply.type(registry.contentType);
-      return registry.metrics();
+      const parts = [await registry.metrics(), ...(await Promise.all(extra.map((source) => source())))];
+      return parts.filter(Boolean).join('\n');
     },
   });
 }

@@ -2,12 +2,13 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Config } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import { buildApp } from './app.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { Codec } from './codec.ts';
+import { prometheusEndpoint } from './metrics.ts';
 import type { RouteDefinition } from './route.ts';
 import { probeRoutes } from './routes/probes.ts';
 
@@ -34,7 +35,10 @@ export function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     auth: deps.tokens,
     codec: deps.codec,
-    metrics: deps.registry ? { registry: deps.registry } : undefined,
+    metrics: {
+      registry: deps.registry ?? new Registry(),
+      extra: deps.workerMetricsUrl ? [prometheusEndpoint(deps.workerMetricsUrl)] : [],
+    },
     readiness: {
       async database() {
         const status = await deps.orm.checkConnection();

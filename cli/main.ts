@@ -7,8 +7,9 @@ import { workerCommand } from './worker.ts';
 import { apiCommand } from './api.ts';
 import { migrateCommand } from './migrate.ts';
 import { tokenCommand } from './token.ts';
+import { cmdbEmulatorCommand } from './cmdb-emulator.ts';
 
-export const COMMANDS: CliCommand[] = [upCommand, workerCommand, apiCommand, migrateCommand, tokenCommand];
+export const COMMANDS: CliCommand[] = [upCommand, workerCommand, apiCommand, migrateCommand, tokenCommand, cmdbEmulatorCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;

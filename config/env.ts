@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const PORT_ERROR = { error: 'must be a port number from 1 to 65535' };
+const port = (fallback: number) => z.coerce.number(PORT_ERROR).int(PORT_ERROR).min(1, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
 
 const booleanFlag = (fallback: boolean) =>
   z

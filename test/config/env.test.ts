@@ -23,6 +23,7 @@ test('one error lists every bad variable at once', () => {
       assert.deepEqual(named.sort(), ['DATABASE_URL', 'OPSFLOW_API_PORT', 'OPSFLOW_DEMO', 'TEMPORAL_ADDRESS']);
       assert.match(error.message, /OPSFLOW_API_PORT/);
       assert.match(error.message, /DATABASE_URL: must be a postgres/);
+      assert.match(error.message, /OPSFLOW_API_PORT: must be a port number from 1 to 65535/);
       return true;
     },
   );

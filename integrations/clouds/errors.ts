@@ -1,0 +1,104 @@
+// Typed failures of cloud adapters. Every provider maps its SDK's errors onto these, so activities and
+// retry policies decide on `name` alone. Messages say what to do and never carry credentials.
+
+export interface CloudErrorContext {
+  provider: string;
+  /** The API operation that failed, e.g. DescribeInstances. */
+  operation?: string;
+  region?: string;
+  /** The provider's own error code (AuthFailure, Throttling.User, ...). */
+  providerCode?: string;
+  requestId?: string;
+  cause?: unknown;
+}
+
+export abstract class CloudError extends Error {
+  abstract readonly code: string;
+  readonly provider: string;
+  readonly operation: string | undefined;
+  readonly region: string | undefined;
+  readonly providerCode: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(summary: string, context: CloudErrorContext) {
+    super(describe(summary, context), context.cause === undefined ? undefined : { cause: context.cause });
+    this.provider = context.provider;
+    this.operation = context.operation;
+    this.region = context.region;
+    this.providerCode = context.providerCode;
+    this.requestId = context.requestId;
+  }
+}
+
+function describe(summary: string, context: CloudErrorContext): string {
+  const where = [
+    context.operation ? `during ${context.operation}` : undefined,
+    context.region ? `in ${context.region}` : undefined,
+  ].filter(Boolean);
+  const details = [
+    context.providerCode ? `code ${context.providerCode}` : undefined,
+    context.requestId ? `request id ${context.requestId}` : undefined,
+  ].filter(Boolean);
+  return `${context.provider}${where.length ? ` (${where.join(' ')})` : ''}: ${summary}${details.length ? ` [${details.join(', ')}]` : ''}`;
+}
+
+/** The credentials are wrong, expired, revoked or lack permission. Retrying will not help; fix the account. */
+export class CloudAuthError extends CloudError {
+  override readonly name = 'CloudAuthError';
+  readonly code = 'cloud_auth';
+}
+
+/** The provider asked us to slow down. Retry after `retryAfterMs`. */
+export class CloudThrottledError extends CloudError {
+  override readonly name = 'CloudThrottledError';
+  readonly code = 'cloud_throttled';
+  readonly retryAfterMs: number;
+
+  constructor(summary: string, context: CloudErrorContext & { retryAfterMs: number }) {
+    super(`${summary}; retry after ${context.retryAfterMs} ms`, context);
+    this.retryAfterMs = context.retryAfterMs;
+  }
+}
+
+/** The region, resource or API does not exist for this account. */
+export class CloudNotFoundError extends CloudError {
+  override readonly name = 'CloudNotFoundError';
+  readonly code = 'cloud_not_found';
+}
+
+/** The provider or the network failed in a way that may pass (5xx, timeouts, refused connections). */
+export class CloudUnavailableError extends CloudError {
+  override readonly name = 'CloudUnavailableError';
+  readonly code = 'cloud_unavailable';
+}
+
+/** The provider does not offer this resource type or operation. */
+export class CloudUnsupportedError extends CloudError {
+  override readonly name = 'CloudUnsupportedError';
+  readonly code = 'cloud_unsupported';
+}
+
+/** The provider rejected the request itself (bad parameter, stale page token). */
+export class CloudRequestError extends CloudError {
+  override readonly name = 'CloudRequestError';
+  readonly code = 'cloud_request_rejected';
+}
+
+/** The provider answered with something that is not the documented response (garbage, wrong shape). */
+export class CloudResponseError extends CloudError {
+  override readonly name = 'CloudResponseError';
+  readonly code = 'cloud_bad_response';
+}
+
+/** Error names a retry policy should not retry: the same call would fail the same way. */
+export const nonRetryableCloudErrorNames = [
+  'CloudAuthError',
+  'CloudNotFoundError',
+  'CloudUnsupportedError',
+  'CloudRequestError',
+  'CloudResponseError',
+] as const;
+
+export function isCloudError(error: unknown): error is CloudError {
+  return error instanceof CloudError;
+}

@@ -1,0 +1,209 @@
+// Alibaba Cloud through the official OpenAPI SDKs: ECS (instances, disks, snapshots, owned images, security
+// groups), VPC (VPCs, vSwitches as subnets) and KVStore (Redis). Paging follows each API: NextToken for
+// the ECS lists that offer it, PageNumber/PageSize elsewhere.
+import EcsSdk from '@alicloud/ecs20140526';
+import KvStoreSdk from '@alicloud/r-kvstore20150101';
+import VpcSdk from '@alicloud/vpc20160428';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { z } from 'zod';
+import { CloudRequestError, CloudResponseError, CloudUnsupportedError } from '../../errors.ts';
+import type { CloudProvider, CloudSession, NormalizedResource, ResourcePage, ResourceType } from '../../provider.ts';
+import { toCloudError } from './errors.ts';
+import {
+  normalizeDisk,
+  normalizeEcsInstance,
+  normalizeImage,
+  normalizeKvStore,
+  normalizeSecurityGroup,
+  normalizeSnapshot,
+  normalizeVSwitch,
+  normalizeVpc,
+} from './normalize.ts';
+
+export const aliyunCredentialsSchema = z.object({
+  accessKeyId: z.string().min(1),
+  accessKeySecret: z.string().min(1),
+  securityToken: z.string().min(1).optional(),
+  /** Region used for account-wide calls such as DescribeRegions. */
+  homeRegion: z.string().min(1).default('cn-hangzhou'),
+  /**
+   * 'v3' signs in headers (ACS3-HMAC-SHA256, the SDK default); 'v2' signs in the query
+   * (Action=...&Signature=...), which some private-cloud (Apsara Stack) endpoints still require.
+   */
+  signatureVersion: z.enum(['v3', 'v2']).default('v3'),
+});
+export type AliyunCredentials = z.input<typeof aliyunCredentialsSchema>;
+
+const aliyunResourceTypes = ['instance', 'vpc', 'subnet', 'disk', 'snapshot', 'image', 'security_group', 'redis'] as const satisfies readonly ResourceType[];
+
+const pageLimits = { instance: 100, disk: 500, snapshot: 100, security_group: 100, image: 100, vpc: 50, subnet: 50, redis: 50 } as const;
+
+interface RegionClients {
+  ecs: EcsSdk.default;
+  vpc: VpcSdk.default;
+  kvStore: KvStoreSdk.default;
+}
+
+interface EndpointOverride {
+  host: string;
+  protocol: 'http' | 'https';
+}
+
+/** Accepts `host:port` or a URL; tests and private clouds point every product at the same endpoint. */
+function parseEndpoint(endpoint: string | undefined): EndpointOverride | undefined {
+  if (!endpoint) return undefined;
+  if (!/^[a-z]+:\/\//i.test(endpoint)) return { host: endpoint, protocol: 'https' };
+  const url = new URL(endpoint);
+  return { host: url.host, protocol: url.protocol === 'http:' ? 'http' : 'https' };
+}
+
+function parsePageNumber(token: string | undefined, type: ResourceType, region: string): number {
+  if (token === undefined) return 1;
+  if (!/^[1-9]\d{0,8}$/.test(token)) {
+    throw new CloudRequestError(`page token ${JSON.stringify(token.slice(0, 40))} is not a page number issued by this provider`, {
+      provider: 'aliyun',
+      operation: `list ${type}`,
+      region,
+    });
+  }
+  return Number(token);
+}
+
+class AliyunSession implements CloudSession {
+  readonly #credentials: z.output<typeof aliyunCredentialsSchema>;
+  readonly #endpoint: EndpointOverride | undefined;
+  readonly #pageSize: number;
+  readonly #clients = new Map<string, RegionClients>();
+
+  constructor(credentials: z.output<typeof aliyunCredentialsSchema>, endpoint: EndpointOverride | undefined, pageSize: number) {
+    this.#credentials = credentials;
+    this.#endpoint = endpoint;
+    this.#pageSize = pageSize;
+  }
+
+  #clientsFor(region: string): RegionClients {
+    let clients = this.#clients.get(region);
+    if (!clients) {
+      const config = () => new $OpenApiUtil.Config({
+        accessKeyId: this.#credentials.accessKeyId,
+        accessKeySecret: this.#credentials.accessKeySecret,
+        securityToken: this.#credentials.securityToken,
+        regionId: region,
+        endpoint: this.#endpoint?.host,
+        protocol: this.#endpoint?.protocol,
+        signatureAlgorithm: this.#credentials.signatureVersion === 'v2' ? 'v2' : undefined,
+        connectTimeout: 10_000,
+        readTimeout: 60_000,
+      });
+      clients = { ecs: new EcsSdk.default(config()), vpc: new VpcSdk.default(config()), kvStore: new KvStoreSdk.default(config()) };
+      this.#clients.set(region, clients);
+    }
+    return clients;
+  }
+
+  async #call<T>(operation: string, region: string, send: () => Promise<{ body?: T }>): Promise<T> {
+    let body: T | undefined;
+    try {
+      body = (await send()).body;
+    } catch (error) {
+      throw toCloudError(error, { operation, region });
+    }
+    if (body === undefined || body === null) {
+      throw new CloudResponseError(`the ${operation} response has no body`, { provider: 'aliyun', operation, region });
+    }
+    return body;
+  }
+
+  /** A JSON answer without the documented list means the endpoint is not the API we think it is. */
+  #requireList<T>(list: T[] | undefined, path: string, operation: string, region: string): T[] {
+    if (!Array.isArray(list)) {
+      throw new CloudResponseError(`the ${operation} response has no ${path} list; the endpoint did not answer like Alibaba Cloud`, {
+        provider: 'aliyun',
+        operation,
+        region,
+      });
+    }
+    return list;
+  }
+
+  async listRegions(): Promise<string[]> {
+    const region = this.#credentials.homeRegion;
+    const { ecs } = this.#clientsFor(region);
+    const body = await this.#call('DescribeRegions', region, () => ecs.describeRegions(new EcsSdk.DescribeRegionsRequest({})));
+    return this.#requireList(body.regions?.region, 'Regions.Region', 'DescribeRegions', region)
+      .map((candidate) => candidate.regionId)
+      .filter((regionId): regionId is string => Boolean(regionId));
+  }
+
+  async list(type: ResourceType, region: string, pageToken?: string): Promise<ResourcePage> {
+    const { ecs, vpc, kvStore } = this.#clientsFor(region);
+    const limit = (type in pageLimits ? pageLimits[type as keyof typeof pageLimits] : 50);
+    const size = Math.min(Math.max(1, this.#pageSize), limit);
+    const byToken = { regionId: region, maxResults: size, nextToken: pageToken };
+    const tokenPage = <T>(items: T[], nextToken: string | undefined, normalize: (item: T) => NormalizedResource): ResourcePage =>
+      nextToken ? { resources: items.map(normalize), nextPageToken: nextToken } : { resources: items.map(normalize) };
+    const pageNumber = () => parsePageNumber(pageToken, type, region);
+    const numberedPage = <T>(items: T[], totalCount: number | undefined, number: number, normalize: (item: T) => NormalizedResource): ResourcePage => {
+      const more = totalCount !== undefined ? number * size < totalCount : items.length === size;
+      return more && items.length > 0 ? { resources: items.map(normalize), nextPageToken: String(number + 1) } : { resources: items.map(normalize) };
+    };
+
+    switch (type) {
+      case 'instance': {
+        const body = await this.#call('DescribeInstances', region, () => ecs.describeInstances(new EcsSdk.DescribeInstancesRequest(byToken)));
+        return tokenPage(this.#requireList(body.instances?.instance, 'Instances.Instance', 'DescribeInstances', region), body.nextToken, (item) => normalizeEcsInstance(item, region));
+      }
+      case 'disk': {
+        const body = await this.#call('DescribeDisks', region, () => ecs.describeDisks(new EcsSdk.DescribeDisksRequest(byToken)));
+        return tokenPage(this.#requireList(body.disks?.disk, 'Disks.Disk', 'DescribeDisks', region), body.nextToken, (item) => normalizeDisk(item, region));
+      }
+      case 'snapshot': {
+        const body = await this.#call('DescribeSnapshots', region, () => ecs.describeSnapshots(new EcsSdk.DescribeSnapshotsRequest(byToken)));
+        return tokenPage(this.#requireList(body.snapshots?.snapshot, 'Snapshots.Snapshot', 'DescribeSnapshots', region), body.nextToken, (item) => normalizeSnapshot(item, region));
+      }
+      case 'security_group': {
+        const body = await this.#call('DescribeSecurityGroups', region, () => ecs.describeSecurityGroups(new EcsSdk.DescribeSecurityGroupsRequest(byToken)));
+        return tokenPage(this.#requireList(body.securityGroups?.securityGroup, 'SecurityGroups.SecurityGroup', 'DescribeSecurityGroups', region), body.nextToken, (item) => normalizeSecurityGroup(item, region));
+      }
+      case 'image': {
+        const number = pageNumber();
+        const body = await this.#call('DescribeImages', region, () =>
+          ecs.describeImages(new EcsSdk.DescribeImagesRequest({ regionId: region, imageOwnerAlias: 'self', pageNumber: number, pageSize: size })));
+        return numberedPage(this.#requireList(body.images?.image, 'Images.Image', 'DescribeImages', region), body.totalCount, number, (item) => normalizeImage(item, region));
+      }
+      case 'vpc': {
+        const number = pageNumber();
+        const body = await this.#call('DescribeVpcs', region, () => vpc.describeVpcs(new VpcSdk.DescribeVpcsRequest({ regionId: region, pageNumber: number, pageSize: size })));
+        return numberedPage(this.#requireList(body.vpcs?.vpc, 'Vpcs.Vpc', 'DescribeVpcs', region), body.totalCount, number, (item) => normalizeVpc(item, region));
+      }
+      case 'subnet': {
+        const number = pageNumber();
+        const body = await this.#call('DescribeVSwitches', region, () => vpc.describeVSwitches(new VpcSdk.DescribeVSwitchesRequest({ regionId: region, pageNumber: number, pageSize: size })));
+        return numberedPage(this.#requireList(body.vSwitches?.vSwitch, 'VSwitches.VSwitch', 'DescribeVSwitches', region), body.totalCount, number, (item) => normalizeVSwitch(item, region));
+      }
+      case 'redis': {
+        const number = pageNumber();
+        const body = await this.#call('DescribeInstances', region, () =>
+          kvStore.describeInstances(new KvStoreSdk.DescribeInstancesRequest({ regionId: region, instanceType: 'Redis', pageNumber: number, pageSize: size })));
+        return numberedPage(this.#requireList(body.instances?.KVStoreInstance, 'Instances.KVStoreInstance', 'DescribeInstances', region), body.totalCount, number, (item) => normalizeKvStore(item, region));
+      }
+      case 'load_balancer':
+        throw new CloudUnsupportedError('load balancers (SLB/ALB) are not synced from Alibaba Cloud yet', { provider: 'aliyun', operation: 'list load_balancer', region });
+    }
+  }
+
+  close(): void {
+    this.#clients.clear();
+  }
+}
+
+export const aliyunProvider: CloudProvider<AliyunCredentials> = {
+  id: 'aliyun',
+  displayName: 'Alibaba Cloud',
+  resourceTypes: aliyunResourceTypes,
+  capabilities: [],
+  credentialsSchema: aliyunCredentialsSchema,
+  connect({ credentials, endpoint, pageSize }) {
+    return new AliyunSession(aliyunCredentialsSchema.parse(credentials), parseEndpoint(endpoint), pageSize ?? 100);
+  },
+};

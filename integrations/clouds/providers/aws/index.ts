@@ -1,0 +1,314 @@
+// Amazon Web Services through the AWS SDK v3: EC2 (instances, VPCs, subnets, volumes, snapshots, images,
+// security groups), ElastiCache (Redis) and ELBv2 (load balancers). Page tokens are the APIs' own tokens.
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import type { _InstanceType } from '@aws-sdk/client-ec2';
+import { DescribeCacheClustersCommand, DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  DeregisterTargetsCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { z } from 'zod';
+import { CloudResponseError } from '../../errors.ts';
+import { resourceTypes } from '../../provider.ts';
+import type {
+  CloudProvider,
+  CloudSession,
+  CreateInstanceInput,
+  InstanceLifecycle,
+  LoadBalancerTargets,
+  NormalizedResource,
+  NormalizedResourceOf,
+  ResourcePage,
+  ResourceType,
+} from '../../provider.ts';
+import { toCloudError } from './errors.ts';
+import {
+  normalizeCacheCluster,
+  normalizeImage,
+  normalizeInstance,
+  normalizeLoadBalancer,
+  normalizeSecurityGroup,
+  normalizeSnapshot,
+  normalizeSubnet,
+  normalizeVolume,
+  normalizeVpc,
+  tagsOf,
+} from './normalize.ts';
+import type { CacheSubnetGroupPlacement } from './normalize.ts';
+
+export const awsCredentialsSchema = z.object({
+  accessKeyId: z.string().min(16, 'must be an AWS access key id').max(128),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().min(1).optional(),
+  /** Region used for account-wide calls such as DescribeRegions. */
+  homeRegion: z.string().min(1).default('us-east-1'),
+});
+export type AwsCredentials = z.input<typeof awsCredentialsSchema>;
+
+/** Instances in these states no longer exist for the inventory, though EC2 shows them for about an hour. */
+const liveInstanceStates = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), max);
+}
+
+interface RegionClients {
+  ec2: EC2Client;
+  elastiCache: ElastiCacheClient;
+  elbv2: ElasticLoadBalancingV2Client;
+}
+
+class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets {
+  readonly #credentials: z.output<typeof awsCredentialsSchema>;
+  readonly #endpoint: string | undefined;
+  readonly #pageSize: number;
+  readonly #clients = new Map<string, RegionClients>();
+  readonly #cacheSubnetGroups = new Map<string, Promise<Map<string, CacheSubnetGroupPlacement>>>();
+
+  constructor(credentials: z.output<typeof awsCredentialsSchema>, endpoint: string | undefined, pageSize: number) {
+    this.#credentials = credentials;
+    this.#endpoint = endpoint;
+    this.#pageSize = pageSize;
+  }
+
+  #clientsFor(region: string): RegionClients {
+    let clients = this.#clients.get(region);
+    if (!clients) {
+      const config = {
+        region,
+        endpoint: this.#endpoint,
+        credentials: {
+          accessKeyId: this.#credentials.accessKeyId,
+          secretAccessKey: this.#credentials.secretAccessKey,
+          sessionToken: this.#credentials.sessionToken,
+        },
+        // Retries belong to the caller (a Temporal activity retry policy), which sees the typed error.
+        maxAttempts: 1,
+      };
+      clients = { ec2: new EC2Client(config), elastiCache: new ElastiCacheClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
+      this.#clients.set(region, clients);
+    }
+    return clients;
+  }
+
+  async #call<T>(operation: string, region: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toCloudError(error, { operation, region });
+    }
+  }
+
+  /** The SDK accepts an HTML error page from a proxy as an empty answer; a missing list is how it shows. */
+  #requireList<T>(list: T[] | undefined, field: string, operation: string, region: string): T[] {
+    if (!Array.isArray(list)) {
+      throw new CloudResponseError(`the ${operation} response has no ${field} list; the endpoint did not answer like AWS`, {
+        provider: 'aws',
+        operation,
+        region,
+      });
+    }
+    return list;
+  }
+
+  async listRegions(): Promise<string[]> {
+    const region = this.#credentials.homeRegion;
+    const output = await this.#call('DescribeRegions', region, () => this.#clientsFor(region).ec2.send(new DescribeRegionsCommand({})));
+    return this.#requireList(output.Regions, 'Regions', 'DescribeRegions', region)
+      .filter((candidate) => candidate.OptInStatus !== 'not-opted-in')
+      .map((candidate) => candidate.RegionName)
+      .filter((name): name is string => Boolean(name));
+  }
+
+  async list(type: ResourceType, region: string, pageToken?: string): Promise<ResourcePage> {
+    const { ec2 } = this.#clientsFor(region);
+    const ec2Page = { MaxResults: clamp(this.#pageSize, 5, 1000), NextToken: pageToken };
+    const page = <T>(resources: T[], nextPageToken: string | undefined, normalize: (item: T) => NormalizedResource): ResourcePage =>
+      nextPageToken ? { resources: resources.map(normalize), nextPageToken } : { resources: resources.map(normalize) };
+
+    switch (type) {
+      case 'instance': {
+        const output = await this.#call('DescribeInstances', region, () =>
+          ec2.send(new DescribeInstancesCommand({ ...ec2Page, Filters: [{ Name: 'instance-state-name', Values: liveInstanceStates }] })));
+        const instances = this.#requireList(output.Reservations, 'Reservations', 'DescribeInstances', region).flatMap((reservation) => reservation.Instances ?? []);
+        return page(instances, output.NextToken, (instance) => normalizeInstance(instance, region));
+      }
+      case 'vpc': {
+        const output = await this.#call('DescribeVpcs', region, () => ec2.send(new DescribeVpcsCommand(ec2Page)));
+        return page(this.#requireList(output.Vpcs, 'Vpcs', 'DescribeVpcs', region), output.NextToken, (vpc) => normalizeVpc(vpc, region));
+      }
+      case 'subnet': {
+        const output = await this.#call('DescribeSubnets', region, () => ec2.send(new DescribeSubnetsCommand(ec2Page)));
+        return page(this.#requireList(output.Subnets, 'Subnets', 'DescribeSubnets', region), output.NextToken, (subnet) => normalizeSubnet(subnet, region));
+      }
+      case 'disk': {
+        const output = await this.#call('DescribeVolumes', region, () => ec2.send(new DescribeVolumesCommand(ec2Page)));
+        return page(this.#requireList(output.Volumes, 'Volumes', 'DescribeVolumes', region), output.NextToken, (volume) => normalizeVolume(volume, region));
+      }
+      case 'snapshot': {
+        const output = await this.#call('DescribeSnapshots', region, () => ec2.send(new DescribeSnapshotsCommand({ ...ec2Page, OwnerIds: ['self'] })));
+        return page(this.#requireList(output.Snapshots, 'Snapshots', 'DescribeSnapshots', region), output.NextToken, (snapshot) => normalizeSnapshot(snapshot, region));
+      }
+      case 'image': {
+        const output = await this.#call('DescribeImages', region, () => ec2.send(new DescribeImagesCommand({ ...ec2Page, Owners: ['self'] })));
+        return page(this.#requireList(output.Images, 'Images', 'DescribeImages', region), output.NextToken, (image) => normalizeImage(image, region));
+      }
+      case 'security_group': {
+        const output = await this.#call('DescribeSecurityGroups', region, () => ec2.send(new DescribeSecurityGroupsCommand(ec2Page)));
+        return page(this.#requireList(output.SecurityGroups, 'SecurityGroups', 'DescribeSecurityGroups', region), output.NextToken, (group) => normalizeSecurityGroup(group, region));
+      }
+      case 'redis':
+        return this.#listRedis(region, pageToken);
+      case 'load_balancer':
+        return this.#listLoadBalancers(region, pageToken);
+    }
+  }
+
+  async #listRedis(region: string, marker: string | undefined): Promise<ResourcePage> {
+    const { elastiCache } = this.#clientsFor(region);
+    const output = await this.#call('DescribeCacheClusters', region, () =>
+      elastiCache.send(new DescribeCacheClustersCommand({ MaxRecords: clamp(this.#pageSize, 20, 100), Marker: marker, ShowCacheNodeInfo: true })));
+    const clusters = this.#requireList(output.CacheClusters, 'CacheClusters', 'DescribeCacheClusters', region)
+      .filter((cluster) => cluster.Engine === 'redis' || cluster.Engine === 'valkey');
+    const subnetGroups = clusters.some((cluster) => cluster.CacheSubnetGroupName) ? await this.#cacheSubnetGroupsIn(region) : new Map();
+    const resources = clusters.map((cluster) => normalizeCacheCluster(cluster, region, subnetGroups.get(cluster.CacheSubnetGroupName ?? '')));
+    return output.Marker ? { resources, nextPageToken: output.Marker } : { resources };
+  }
+
+  /** Cache clusters name their subnet group only; the VPC and subnets come from the group, fetched once per session. */
+  #cacheSubnetGroupsIn(region: string): Promise<Map<string, CacheSubnetGroupPlacement>> {
+    let groups = this.#cacheSubnetGroups.get(region);
+    if (!groups) {
+      groups = (async () => {
+        const { elastiCache } = this.#clientsFor(region);
+        const placements = new Map<string, CacheSubnetGroupPlacement>();
+        let marker: string | undefined;
+        do {
+          const output = await this.#call('DescribeCacheSubnetGroups', region, () =>
+            elastiCache.send(new DescribeCacheSubnetGroupsCommand({ MaxRecords: 100, Marker: marker })));
+          for (const group of this.#requireList(output.CacheSubnetGroups, 'CacheSubnetGroups', 'DescribeCacheSubnetGroups', region)) {
+            if (!group.CacheSubnetGroupName) continue;
+            placements.set(group.CacheSubnetGroupName, {
+              vpcId: group.VpcId,
+              subnetIds: (group.Subnets ?? []).map((subnet) => subnet.SubnetIdentifier).filter((id): id is string => Boolean(id)),
+            });
+          }
+          marker = output.Marker;
+        } while (marker);
+        return placements;
+      })();
+      groups.catch(() => this.#cacheSubnetGroups.delete(region));
+      this.#cacheSubnetGroups.set(region, groups);
+    }
+    return groups;
+  }
+
+  async #listLoadBalancers(region: string, marker: string | undefined): Promise<ResourcePage> {
+    const { elbv2 } = this.#clientsFor(region);
+    const output = await this.#call('DescribeLoadBalancers', region, () =>
+      elbv2.send(new DescribeLoadBalancersCommand({ PageSize: clamp(this.#pageSize, 1, 400), Marker: marker })));
+    const loadBalancers = this.#requireList(output.LoadBalancers, 'LoadBalancers', 'DescribeLoadBalancers', region);
+    const arns = loadBalancers.map((loadBalancer) => loadBalancer.LoadBalancerArn).filter((arn): arn is string => Boolean(arn));
+    const tagsByArn = new Map<string, Record<string, string>>();
+    // DescribeTags takes at most 20 ARNs per call.
+    for (let start = 0; start < arns.length; start += 20) {
+      const tagged = await this.#call('DescribeTags', region, () => elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(start, start + 20) })));
+      for (const description of tagged.TagDescriptions ?? []) {
+        if (description.ResourceArn) tagsByArn.set(description.ResourceArn, tagsOf(description.Tags));
+      }
+    }
+    const resources = loadBalancers.map((loadBalancer) => normalizeLoadBalancer(loadBalancer, region, tagsByArn.get(loadBalancer.LoadBalancerArn ?? '') ?? {}));
+    return output.NextMarker ? { resources, nextPageToken: output.NextMarker } : { resources };
+  }
+
+  async createInstance(input: CreateInstanceInput): Promise<NormalizedResourceOf<'instance'>> {
+    const { ec2 } = this.#clientsFor(input.region);
+    const tags = { ...input.tags, Name: input.name };
+    const output = await this.#call('RunInstances', input.region, () =>
+      ec2.send(new RunInstancesCommand({
+        ImageId: input.imageId,
+        InstanceType: input.instanceType as _InstanceType,
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: input.subnetId,
+        SecurityGroupIds: input.securityGroupIds,
+        Placement: input.zone ? { AvailabilityZone: input.zone } : undefined,
+        // EC2 returns the first instance again for a repeated token, which makes a retried activity harmless.
+        ClientToken: input.idempotencyKey,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+      })));
+    const instance = this.#requireList(output.Instances, 'Instances', 'RunInstances', input.region)[0];
+    if (!instance) {
+      throw new CloudResponseError('RunInstances answered without an instance', { provider: 'aws', operation: 'RunInstances', region: input.region });
+    }
+    return normalizeInstance(instance, input.region);
+  }
+
+  async terminateInstance(region: string, instanceId: string): Promise<void> {
+    const { ec2 } = this.#clientsFor(region);
+    await this.#call('TerminateInstances', region, () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+  }
+
+  /** ELBv2 balances to target groups: an instance joins every instance-type target group of the load balancer. */
+  async #targetGroupsOf(region: string, loadBalancerArn: string): Promise<string[]> {
+    const { elbv2 } = this.#clientsFor(region);
+    const output = await this.#call('DescribeTargetGroups', region, () =>
+      elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn })));
+    return (output.TargetGroups ?? [])
+      .filter((group) => group.TargetType === undefined || group.TargetType === 'instance')
+      .map((group) => group.TargetGroupArn)
+      .filter((arn): arn is string => Boolean(arn));
+  }
+
+  async registerTargets(region: string, loadBalancerId: string, instanceIds: string[]): Promise<void> {
+    const { elbv2 } = this.#clientsFor(region);
+    for (const targetGroupArn of await this.#targetGroupsOf(region, loadBalancerId)) {
+      await this.#call('RegisterTargets', region, () =>
+        elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id })) })));
+    }
+  }
+
+  async deregisterTargets(region: string, loadBalancerId: string, instanceIds: string[]): Promise<void> {
+    const { elbv2 } = this.#clientsFor(region);
+    for (const targetGroupArn of await this.#targetGroupsOf(region, loadBalancerId)) {
+      await this.#call('DeregisterTargets', region, () =>
+        elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id })) })));
+    }
+  }
+
+  close(): void {
+    for (const clients of this.#clients.values()) {
+      clients.ec2.destroy();
+      clients.elastiCache.destroy();
+      clients.elbv2.destroy();
+    }
+    this.#clients.clear();
+  }
+}
+
+export const awsProvider: CloudProvider<AwsCredentials> = {
+  id: 'aws',
+  displayName: 'Amazon Web Services',
+  resourceTypes,
+  capabilities: ['instanceLifecycle', 'loadBalancerTargets'],
+  credentialsSchema: awsCredentialsSchema,
+  connect({ credentials, endpoint, pageSize }) {
+    return new AwsSession(awsCredentialsSchema.parse(credentials), endpoint, pageSize ?? 1000);
+  },
+};
