@@ -40,5 +40,10 @@ export default tseslint.config(
   ),
   fence(['integrations/**/*.ts'], [{ group: ['@temporalio/*', '**/db/**', '**/activities/**', '**/workflows/**', '**/api/**'], message: 'integrations/ know nothing of Temporal or the database.' }]),
   fence(['activities/**/*.ts'], [{ group: ['**/workflows/**', '**/api/**'], message: 'activities/ must not import workflows/ or api/.' }]),
-  fence(['api/**/*.ts'], [{ group: ['**/activities/**', '**/integrations/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through the client only.' }]),
+  fence(['api/**/*.ts'], [
+    { group: ['**/activities/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through the client only.' },
+    // The API may read an integration's public surface (provider catalog, credential schemas, CMDB resource names),
+    // never a provider's internals or an emulator.
+    { group: ['**/integrations/**/providers/**', '**/integrations/**/emulator/**', '**/integrations/**/fixture-*'], message: 'api/ may use only the public surface of integrations/.' },
+  ]),
 );

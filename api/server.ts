@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
+import type { SecretBox } from '../security/secrets.ts';
 import { buildApp } from './app.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { Codec } from './codec.ts';
@@ -17,6 +18,8 @@ export interface ApiServerDeps {
   orm: Orm;
   temporal: Client;
   tokens: TokenIssuer;
+  /** Seals and opens secrets at rest (credentials, app secrets) bound to their record. */
+  secrets: SecretBox;
   codec: Codec;
   logger?: Logger;
   registry?: Registry;

@@ -79,7 +79,7 @@ export const upCommand: CliCommand = {
       const connection = await connectWorkerConnection(config);
       cleanups.push(() => connection.close());
       const workers = await createWorkers(
-        { connection, namespace: temporalTarget(config).namespace, keyring: runtime.keyring, orm: runtime.orm, taskQueuePrefix: config.temporal.taskQueuePrefix },
+        { config, connection, keyring: runtime.keyring, orm: runtime.orm },
         ALL_TASK_QUEUES,
       );
       const running = runWorkersUntil(workers, stop.signal);

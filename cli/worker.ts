@@ -32,7 +32,7 @@ export const workerCommand: CliCommand = {
     const orm = await createOrm(databaseUrl(config));
     await migrateToLatest(orm);
     const connection = await connectWorkerConnection(config);
-    const workers = await createWorkers({ connection, namespace: temporalTarget(config).namespace, keyring: openKeyring(config), orm, taskQueuePrefix: config.temporal.taskQueuePrefix }, queues);
+    const workers = await createWorkers({ config, connection, keyring: openKeyring(config), orm }, queues);
     const stop = new AbortController();
     shutdownOnSignals(() => stop.abort());
     logger.info({ queues, temporal: temporalTarget(config).address }, 'workers running');

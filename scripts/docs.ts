@@ -10,6 +10,8 @@ import { buildApiServer } from '../api/server.ts';
 import { renderApiReferenceMarkdown } from '../api/reference.ts';
 import type { OpenApiDocument } from '../api/openapi.ts';
 import type { Orm } from '../db/orm.ts';
+import { generateKey, Keyring } from '../security/keyring.ts';
+import { createSecretBox } from '../security/secrets.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const API_REFERENCE = join(ROOT, 'docs', 'api.md');
@@ -26,6 +28,7 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     orm: {} as Orm,
     temporal: {} as Client,
     tokens: createTokenIssuer(new Uint8Array(32)),
+    secrets: createSecretBox(new Keyring([generateKey()])),
     codec: { encode: async (payloads) => payloads, decode: async (payloads) => payloads },
   });
   const response = await app.inject({ method: 'GET', url: '/openapi.json' });

@@ -3,7 +3,9 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Config } from '../config/env.ts';
 import type { Keyring } from '../security/keyring.ts';
+import { createSecretBox, type SecretBox } from '../security/secrets.ts';
 import type { Orm } from '../db/orm.ts';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../temporal/connection.ts';
 import { createProbeActivities } from '../activities/probe.ts';
@@ -12,15 +14,21 @@ import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerDeps {
+  config: Config;
   connection: NativeConnection;
-  namespace: string;
   keyring: Keyring;
   orm: Orm;
   /** Shared bundle; built once per process when omitted. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
-  /** OPSFLOW_TASK_QUEUE_PREFIX. */
-  taskQueuePrefix: string;
+}
+
+/** What activity factories get: the process's dependencies, built once per worker process. */
+export interface ActivityContext {
+  config: Config;
+  orm: Orm;
+  secrets: SecretBox;
+  workerIdentity: string;
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -36,24 +44,37 @@ const quietBundlerLogger = {
   error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
 };
 
-/** The activities a worker on `queue` registers. Every queue answers probes. */
-function activitiesFor(_queue: TaskQueueName, deps: WorkerDeps, identity: string): Record<string, (...args: never[]) => Promise<unknown>> {
-  return { ...createProbeActivities({ orm: deps.orm, workerIdentity: identity }) };
+type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/** The activities a worker on `queue` registers: every queue answers probes, plus its domain's activities. */
+function activitiesFor(queue: TaskQueueName, context: ActivityContext): Activities {
+  const common: Activities = createProbeActivities({ orm: context.orm, workerIdentity: context.workerIdentity });
+  switch (queue) {
+    case 'cloud-sync':
+      return { ...common };
+    case 'cmdb':
+      return { ...common };
+    case 'deploy':
+      return { ...common };
+    case 'dr':
+      return { ...common };
+  }
 }
 
 export async function createWorkers(deps: WorkerDeps, queues: readonly TaskQueueName[]): Promise<Worker[]> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   const identity = deps.identity ?? `opsflow-worker@${hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(deps.keyring);
+  const context: ActivityContext = { config: deps.config, orm: deps.orm, secrets: createSecretBox(deps.keyring), workerIdentity: identity };
   return Promise.all(
     queues.map((queue) => {
-      const taskQueue = taskQueueName(deps.taskQueuePrefix, queue);
+      const taskQueue = taskQueueName(deps.config.temporal.taskQueuePrefix, queue);
       return Worker.create({
         connection: deps.connection,
-        namespace: deps.namespace,
+        namespace: deps.config.temporal.namespace,
         taskQueue,
         workflowBundle,
-        activities: activitiesFor(queue, deps, identity),
+        activities: activitiesFor(queue, context),
         dataConverter,
         identity: `${identity}/${taskQueue}`,
         shutdownGraceTime: '10 seconds',

@@ -11,6 +11,7 @@ import { buildApiServer } from '../../api/server.ts';
 import { createProbeActivities } from '../../activities/probe.ts';
 import { Probe } from '../../db/entities/probe.ts';
 import { EncryptionCodec, ENCRYPTED_ENCODING } from '../../temporal/codec.ts';
+import { createSecretBox } from '../../security/secrets.ts';
 import { createWorkers, runWorkersUntil } from '../../workers/worker.ts';
 import type { Config } from '../../config/env.ts';
 import type { Orm } from '../../db/orm.ts';
@@ -32,7 +33,7 @@ describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
 
   async function startWorkers() {
     workers = await createWorkers(
-      { connection, namespace: config.temporal.namespace, keyring: testKeyring(config), orm, taskQueuePrefix: config.temporal.taskQueuePrefix },
+      { config, connection, keyring: testKeyring(config), orm },
       ['cloud-sync', 'dr'],
     );
     running = runWorkersUntil(workers, stopWorkers.signal);
@@ -45,7 +46,7 @@ describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
     const keyring = testKeyring(config);
     client = await testClient(config, keyring);
     tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
-    app = await buildApiServer({ config, orm, temporal: client, tokens, codec: new EncryptionCodec(keyring) });
+    app = await buildApiServer({ config, orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring) });
     connection = await testWorkerConnection();
   });
 

@@ -36,10 +36,13 @@ export async function createTestDatabase(): Promise<{ url: string; orm: Orm; clo
   return { url: url.toString(), orm, close: () => orm.close() };
 }
 
-/** A configuration as a deployment would parse it, pointed at the test stack, with isolated queues and keys. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
+/**
+ * The environment of a deployment pointed at the test stack, with its own task-queue prefix and keys. Give the same
+ * record to loadConfig() in-process and to a worker subprocess (test/support/worker-process.ts) so both agree.
+ */
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
   const { temporalAddress } = stackEnv();
-  return loadConfig({
+  return {
     OPSFLOW_HOME: mkdtempSync(join(tmpdir(), 'opsflow-home-')),
     OPSFLOW_LOG_LEVEL: 'silent',
     TEMPORAL_ADDRESS: temporalAddress,
@@ -48,7 +51,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     OPSFLOW_JWT_SECRET: randomBytes(32).toString('base64url'),
     OPSFLOW_WORKER_METRICS_PORT: '0',
     ...overrides,
-  });
+  };
+}
+
+/** A configuration as a deployment would parse it, pointed at the test stack, with isolated queues and keys. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnvironment(overrides));
 }
 
 export function testKeyring(config: Config): Keyring {
