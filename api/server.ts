@@ -12,6 +12,11 @@ import type { Codec } from './codec.ts';
 import { prometheusEndpoint } from './metrics.ts';
 import type { RouteDefinition } from './route.ts';
 import { probeRoutes } from './routes/probes.ts';
+import { cloudAccountRoutes } from './routes/cloud-accounts.ts';
+import { cloudInventoryRoutes } from './routes/cloud-inventory.ts';
+import { cmdbSourceRoutes } from './routes/cmdb-sources.ts';
+import { cmdbEventRoutes } from './routes/cmdb-events.ts';
+import { createCloudRegistry, type CloudRegistry } from '../integrations/clouds/registry.ts';
 
 export interface ApiServerDeps {
   config: Config;
@@ -25,11 +30,32 @@ export interface ApiServerDeps {
   registry?: Registry;
   /** Prometheus endpoint of this process's Temporal runtime, folded into /metrics. */
   workerMetricsUrl?: string;
+  /** Cloud providers of this process (workers/runtime.ts builds it from the config); the built-ins when omitted. */
+  clouds?: CloudRegistry;
+}
+
+/** The registry handed to the cloud routes: the process's own, or the built-ins, made on first use. */
+function cloudRegistryOf(deps: ApiServerDeps): () => Promise<CloudRegistry> {
+  let registry: Promise<CloudRegistry> | undefined = deps.clouds ? Promise.resolve(deps.clouds) : undefined;
+  return () => (registry ??= createCloudRegistry());
 }
 
 /** Every domain route of the API, in the order the OpenAPI document lists them. */
 export function domainRoutes(deps: ApiServerDeps): RouteDefinition[] {
-  return [...probeRoutes({ orm: deps.orm, temporal: deps.temporal, taskQueuePrefix: deps.config.temporal.taskQueuePrefix })];
+  const clouds = cloudRegistryOf(deps);
+  return [
+    ...probeRoutes({ orm: deps.orm, temporal: deps.temporal, taskQueuePrefix: deps.config.temporal.taskQueuePrefix }),
+    ...cloudAccountRoutes({ orm: deps.orm, temporal: deps.temporal, secrets: deps.secrets, clouds, taskQueuePrefix: deps.config.temporal.taskQueuePrefix }),
+    ...cloudInventoryRoutes({ orm: deps.orm, clouds }),
+    ...cmdbSourceRoutes({
+      orm: deps.orm,
+      temporal: deps.temporal,
+      secrets: deps.secrets,
+      taskQueuePrefix: deps.config.temporal.taskQueuePrefix,
+      retentionSeconds: deps.config.cmdb.retentionSeconds,
+    }),
+    ...cmdbEventRoutes({ orm: deps.orm }),
+  ];
 }
 
 export function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {

@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: runs one benchmark (or all with no name). Each prints ratios measured in
 // the same run (ours vs a baseline or the raw limit), because absolute times on shared machines are noise.
 import { codecBenchmark } from './codec.ts';
+import { syncBenchmark } from './sync.ts';
 
 export interface Benchmark {
   name: string;
@@ -8,7 +9,7 @@ export interface Benchmark {
   run(args: string[]): Promise<void>;
 }
 
-const BENCHMARKS: Benchmark[] = [codecBenchmark];
+const BENCHMARKS: Benchmark[] = [codecBenchmark, syncBenchmark];
 
 const [name, ...args] = process.argv.slice(2);
 const chosen = name ? BENCHMARKS.filter((bench) => bench.name === name) : BENCHMARKS;

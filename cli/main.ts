@@ -2,14 +2,16 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/env.ts';
 import { helpText, UsageError, type CliCommand } from './command.ts';
-import { upCommand } from './up.ts';
-import { workerCommand } from './worker.ts';
-import { apiCommand } from './api.ts';
-import { migrateCommand } from './migrate.ts';
-import { tokenCommand } from './token.ts';
-import { cmdbEmulatorCommand } from './cmdb-emulator.ts';
 
-export const COMMANDS: CliCommand[] = [upCommand, workerCommand, apiCommand, migrateCommand, tokenCommand, cmdbEmulatorCommand];
+/** Each command's module is loaded only when it runs, so `--help` and `opsflow token` start quickly. */
+export const COMMANDS: Array<{ name: string; summary: string; load: () => Promise<CliCommand> }> = [
+  { name: 'up', summary: 'run the embedded stack: PostgreSQL, Temporal dev server + Web UI, workers, API, demo', load: async () => (await import('./up.ts')).upCommand },
+  { name: 'worker', summary: 'run Temporal workers for one task queue or all of them', load: async () => (await import('./worker.ts')).workerCommand },
+  { name: 'api', summary: 'serve the HTTP API', load: async () => (await import('./api.ts')).apiCommand },
+  { name: 'migrate', summary: 'apply the committed database migrations', load: async () => (await import('./migrate.ts')).migrateCommand },
+  { name: 'token', summary: 'create an API bearer token', load: async () => (await import('./token.ts')).tokenCommand },
+  { name: 'cmdb-emulator', summary: 'run a BlueKing CMDB emulator (resource watch + re-list APIs)', load: async () => (await import('./cmdb-emulator.ts')).cmdbEmulatorCommand },
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
@@ -30,11 +32,12 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(overview());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (!entry) {
     process.stderr.write(`opsflow: unknown command "${name}"\n\n${overview()}`);
     return 2;
   }
+  const command = await entry.load();
   try {
     const { values, positionals } = parseArgs({
       args: rest,

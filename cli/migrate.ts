@@ -1,7 +1,7 @@
 // `opsflow migrate`: applies the committed migrations (never a schema auto-update); --check reports drift.
 import { loadConfig } from '../config/env.ts';
 import { createOrm, migrateToLatest, schemaDrift } from '../db/orm.ts';
-import { databaseUrl } from '../workers/runtime.ts';
+import { databaseUrl } from '../workers/local-state.ts';
 import type { CliCommand } from './command.ts';
 
 export const migrateCommand: CliCommand = {

@@ -1,7 +1,7 @@
 // `opsflow token create`: issues an API bearer token for a subject and role.
 import { loadConfig } from '../config/env.ts';
 import { isRole, ROLES } from '../api/auth.ts';
-import { openTokenIssuer } from '../workers/runtime.ts';
+import { openTokenIssuer } from '../workers/local-state.ts';
 import { UsageError, type CliCommand } from './command.ts';
 
 export const tokenCommand: CliCommand = {

@@ -16,6 +16,7 @@ import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
 import { openRuntime } from '../workers/runtime.ts';
 import { installTemporalRuntime } from '../workers/telemetry.ts';
 import { seedDemo } from '../workers/demo.ts';
+import { startCmdbDemo } from '../workers/demo-cmdb.ts';
 import { shutdownOnSignals } from './signals.ts';
 import type { CliCommand } from './command.ts';
 
@@ -94,6 +95,10 @@ export const upCommand: CliCommand = {
       const adminToken = await runtime.tokens.issue({ subject: 'admin', role: 'admin', expiresIn: '30d' });
       writeFileSync(paths.adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
       if (config.demo) await seedDemo(app, adminToken, logger);
+      if (config.cmdb.emulatorPort !== 0) {
+        const cmdbDemo = await startCmdbDemo({ port: config.cmdb.emulatorPort, seedSource: config.demo, app, adminToken, logger });
+        cleanups.push(() => cmdbDemo.close());
+      }
 
       const apiUrl = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
       process.stdout.write(

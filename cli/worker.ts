@@ -1,12 +1,7 @@
 // `opsflow worker --queue Q`: a production worker process for one task queue (or all of them).
 import { loadConfig } from '../config/env.ts';
 import { ALL_TASK_QUEUES, type TaskQueueName } from '../contracts/task-queues.ts';
-import { createLogger } from '../api/logging.ts';
-import { createOrm, migrateToLatest } from '../db/orm.ts';
-import { connectWorkerConnection, temporalTarget } from '../temporal/connection.ts';
-import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
-import { databaseUrl, openKeyring } from '../workers/runtime.ts';
-import { installTemporalRuntime } from '../workers/telemetry.ts';
+import { databaseUrl, openKeyring } from '../workers/local-state.ts';
 import { shutdownOnSignals } from './signals.ts';
 import { UsageError, type CliCommand } from './command.ts';
 
@@ -27,6 +22,15 @@ export const workerCommand: CliCommand = {
   async run(values) {
     const queues = parseQueues(values.queue);
     const config = loadConfig();
+    // Loaded after the arguments and the environment are known to be good: they pull in the whole worker stack.
+    const [{ createLogger }, { createOrm, migrateToLatest }, { connectWorkerConnection, temporalTarget }, { createWorkers, runWorkersUntil }, { installTemporalRuntime }] =
+      await Promise.all([
+        import('../api/logging.ts'),
+        import('../db/orm.ts'),
+        import('../temporal/connection.ts'),
+        import('../workers/worker.ts'),
+        import('../workers/telemetry.ts'),
+      ]);
     const logger = createLogger(config.logLevel);
     installTemporalRuntime(logger, config.workerMetricsPort);
     const orm = await createOrm(databaseUrl(config));

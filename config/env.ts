@@ -18,6 +18,12 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+/** `a, b,c` → ['a', 'b', 'c']; empty items are dropped. */
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''))
+  .or(z.array(z.string()));
+
 /** Each variable, its default and what it means. The README's configuration table is written from this. */
 export const envSchema = z.object({
   OPSFLOW_HOME: z.string().default('.opsflow').describe('Directory for local state: embedded PostgreSQL data, the Temporal dev server database, generated keys, the admin token.'),
@@ -44,6 +50,11 @@ export const envSchema = z.object({
   OPSFLOW_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()).describe('HMAC secret for API bearer tokens. Unset: a secret file under OPSFLOW_HOME is generated and used.'),
   OPSFLOW_CODEC_ENDPOINT: booleanFlag(false).describe('Serve /codec/decode and /codec/encode so the Temporal Web UI can show decoded payloads to an authorised user (role operator or above).'),
   OPSFLOW_CODEC_CORS_ORIGIN: optionalText.describe('Origin allowed to call the codec endpoint from a browser (the Web UI), e.g. http://127.0.0.1:8233.'),
+  OPSFLOW_CLOUD_PROVIDERS: commaList.optional().describe('Cloud providers to enable, comma-separated ids of built-ins (sim, aws, aliyun) and of plugins loaded from OPSFLOW_CLOUD_PLUGINS. Unset: all of them.'),
+  OPSFLOW_CLOUD_SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500).describe('Resources a cloud sync asks the provider for per page (providers clamp it to their API limits); each page is one upsert and one checkpoint.'),
+  OPSFLOW_CLOUD_PLUGINS: commaList.default([]).describe('Third-party cloud providers to load at start-up, comma-separated npm package names or paths (relative to the working directory); each is checked against the CloudProvider contract.'),
+  OPSFLOW_CMDB_RETENTION_SECONDS: z.coerce.number().int().min(1).default(10800).describe('How far back CMDB keeps watch events (its docs promise 3 h, the code keeps 6 h). An expired cursor whose last caught-up time lies inside this window is resumed with bk_start_from; an older one triggers a full re-list.'),
+  OPSFLOW_CMDB_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090).describe('Port of the CMDB emulator `npm start` runs in-process for the demo (with a change generator and a source following it); 0 turns it off.'),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -70,6 +81,9 @@ export interface Config {
   workerMetricsPort: number;
   security: { encryptionKeys?: string; jwtSecret?: string };
   codec: { enabled: boolean; corsOrigin?: string };
+  /** `providers` undefined: every built-in and every loaded plugin. */
+  clouds: { providers?: string[]; plugins: string[]; syncPageSize: number };
+  cmdb: { retentionSeconds: number; emulatorPort: number };
 }
 
 /** Thrown when the environment does not parse; its message lists every bad variable. */
@@ -116,5 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: e.OPSFLOW_WORKER_METRICS_PORT,
     security: { encryptionKeys: e.OPSFLOW_ENCRYPTION_KEYS, jwtSecret: e.OPSFLOW_JWT_SECRET },
     codec: { enabled: e.OPSFLOW_CODEC_ENDPOINT, corsOrigin: e.OPSFLOW_CODEC_CORS_ORIGIN },
+    clouds: { providers: e.OPSFLOW_CLOUD_PROVIDERS?.length ? e.OPSFLOW_CLOUD_PROVIDERS : undefined, plugins: e.OPSFLOW_CLOUD_PLUGINS, syncPageSize: e.OPSFLOW_CLOUD_SYNC_PAGE_SIZE },
+    cmdb: { retentionSeconds: e.OPSFLOW_CMDB_RETENTION_SECONDS, emulatorPort: e.OPSFLOW_CMDB_EMULATOR_PORT },
   };
 }

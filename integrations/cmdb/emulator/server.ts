@@ -33,6 +33,8 @@ export interface CmdbEmulatorOptions {
   errorPacingMs?: number;
   clock?: () => number;
   auth: CmdbEmulatorAuth;
+  /** Data and event chains to serve, e.g. those of an earlier emulator: a restarted CMDB keeps what it stored. */
+  state?: CmdbEmulatorState;
 }
 
 export interface RunningCmdbEmulator {
@@ -124,7 +126,7 @@ const listBodySchema = z.looseObject({
 type ListBody = z.infer<typeof listBodySchema>;
 
 export async function startCmdbEmulator(options: CmdbEmulatorOptions): Promise<RunningCmdbEmulator> {
-  const state = new CmdbEmulatorState({
+  const state = options.state ?? new CmdbEmulatorState({
     retentionSeconds: options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS,
     maxEventsPerCall: options.maxEventsPerCall ?? 200,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -1,7 +1,7 @@
 // A deterministic simulated cloud for the demo and the tests: every resource type in several regions,
 // computed from a seed page by page (nothing is held in memory), changing from one generation to the next.
 import { z } from 'zod';
-import { CloudAuthError, CloudNotFoundError, CloudRequestError, CloudUnavailableError, CloudUnsupportedError } from '../../errors.ts';
+import { CloudAuthError, CloudNotFoundError, CloudRequestError, CloudResponseError, CloudUnavailableError, CloudUnsupportedError } from '../../errors.ts';
 import { resourceTypes } from '../../provider.ts';
 import type { CloudProvider, CloudSession, NormalizedResource, ResourcePage, ResourceType } from '../../provider.ts';
 import { simulatedAccount, simulatedRegionNames } from './account.ts';
@@ -19,6 +19,11 @@ export const simCredentialsSchema = z.object({
   revoked: z.boolean().default(false),
   /** Regions that answer like an outage (CloudUnavailableError). */
   unavailableRegions: z.array(z.string()).default([]),
+  /**
+   * Behave like a provider whose pagination breaks: a page that starts this many slots into a listing answers
+   * garbage (CloudResponseError), in every region and type. Unset: listings complete.
+   */
+  brokenListingAfter: z.number().int().min(1).optional(),
 });
 export type SimCredentials = z.input<typeof simCredentialsSchema>;
 
@@ -88,6 +93,15 @@ class SimSession implements CloudSession {
     const view = this.#account.view(type, regionIndex, position.generation);
     const resources: NormalizedResource[] = [];
     let slot = Math.max(position.slot ?? view.firstSlot, view.firstSlot);
+    const broken = this.#settings.brokenListingAfter;
+    if (broken !== undefined && slot - view.firstSlot >= broken) {
+      throw new CloudResponseError('the listing answered an HTML error page instead of the next page', {
+        provider: 'sim',
+        operation,
+        region,
+        providerCode: 'BrokenPagination',
+      });
+    }
     for (; slot < view.endSlot && resources.length < this.#pageSize; slot++) {
       const resource = view.resourceAt(slot);
       if (resource) resources.push(resource);

@@ -1,0 +1,181 @@
+// Replays stored CMDB events into one sink, in order per resource, from the sink's own position. The topology and
+// cloud-link sinks write and move their position in one transaction (exactly once in effect); the webhook sink
+// delivers at least once, moving its position after each accepted POST, and dead-letters an event after N attempts.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../../db/orm.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import { CmdbSource } from '../../db/entities/cmdb-source.ts';
+import {
+  clearSinkTrouble,
+  eventsAfter,
+  eventsToRedrive,
+  lockSinkPosition,
+  moveSinkPosition,
+  recordSinkTrouble,
+  type StoredCmdbEvent,
+} from '../../db/repositories/cmdb-events.ts';
+import { applyTopologyChanges, collapseChanges } from '../../db/repositories/cmdb-mirror.ts';
+import { deliverWebhook, WebhookDeliveryError } from '../../integrations/cmdb/webhook.ts';
+import { CMDB_ERROR_TYPES, type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
+import { cmdbSinkSecretContext } from './source-access.ts';
+
+export interface CmdbReplayActivityDeps {
+  orm: Orm;
+  secrets: SecretBox;
+}
+
+const TOPOLOGY_BATCH = 1000;
+const WEBHOOK_BATCH = 100;
+/** One activity call replays for at most this long, then reports `more` so the workflow calls again. */
+const CALL_BUDGET_MS = 20_000;
+
+type WebhookSink = Extract<CmdbStoredSink, { type: 'webhook' }>;
+
+export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityDeps) {
+  /** One transaction: lock the position, read the next events, apply them, move the position. */
+  async function replayInTransaction(
+    sourceId: string,
+    sinkId: string,
+    resource: CmdbReplayResource,
+    apply: (tx: EntityManager, events: StoredCmdbEvent[]) => Promise<void>,
+  ): Promise<number> {
+    return orm.em.fork().transactional(async (tx) => {
+      const position = await lockSinkPosition(tx, sourceId, sinkId, resource);
+      const events = await eventsAfter(tx, sourceId, resource, position, TOPOLOGY_BATCH);
+      if (events.length === 0) return 0;
+      await apply(tx, events);
+      await moveSinkPosition(tx, sourceId, sinkId, resource, events[events.length - 1]!.seq);
+      return events.length;
+    });
+  }
+
+  async function linkHostsToCloud(tx: EntityManager, sourceId: string, events: StoredCmdbEvent[]): Promise<void> {
+    const { upserts, deletes } = collapseChanges('host', events.map((event) => ({ eventType: event.eventType, detail: event.detail })));
+    const touched = [...upserts, ...deletes].map((detail) => Number(detail.bk_host_id));
+    await tx.execute(
+      'delete from cmdb_host_cloud_link where source_id = ? and bk_host_id in (select (jsonb_array_elements_text(?::jsonb))::int)',
+      [sourceId, JSON.stringify(touched)],
+    );
+    if (upserts.length === 0) return;
+    const hosts = upserts.map((detail) => ({
+      bk_host_id: Number(detail.bk_host_id),
+      cloud_inst_id: detail.bk_cloud_inst_id ? String(detail.bk_cloud_inst_id) : null,
+      ips: String(detail.bk_host_innerip ?? '').split(',').map((ip) => ip.trim()).filter((ip) => ip !== ''),
+    }));
+    // A cloud instance matches by its external id (bk_cloud_inst_id) or by one of its private IPs.
+    await tx.execute(
+      `insert into cmdb_host_cloud_link (id, source_id, bk_host_id, resource_id, matched_by, linked_at)
+       select gen_random_uuid(), ?, x.bk_host_id, r.id,
+              case when r.external_id = x.cloud_inst_id then 'cloud-inst-id' else 'inner-ip' end, now()
+       from jsonb_to_recordset(?::jsonb) as x(bk_host_id int, cloud_inst_id text, ips jsonb)
+       join resource r on r.type = 'instance' and r.expired_at is null
+        and (r.external_id = x.cloud_inst_id
+             or jsonb_exists_any(coalesce(r.attributes -> 'privateIps', '[]'::jsonb), array(select jsonb_array_elements_text(x.ips))))
+       on conflict (source_id, bk_host_id, resource_id) do nothing`,
+      [sourceId, JSON.stringify(hosts)],
+    );
+  }
+
+  async function deliver(source: CmdbSource, sink: WebhookSink, resource: string, event: StoredCmdbEvent): Promise<void> {
+    const secret = secrets.open<string>(sink.secretSealed, cmdbSinkSecretContext(sink.id));
+    // A slow receiver must not look like a dead worker.
+    const context = Context.current();
+    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
+    try {
+      await deliverWebhook(sink.url, secret, {
+        eventId: event.id,
+        sourceId: source.id,
+        resource,
+        seq: event.seq,
+        cursor: event.cursor,
+        eventType: event.eventType,
+        detail: event.detail,
+        receivedAt: event.receivedAt.toISOString(),
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * A failed delivery is recorded on the event; below the attempt limit the activity fails so Temporal retries it
+   * with backoff (the sink's position stays, so order holds); at the limit the event becomes a dead letter.
+   */
+  async function deliveryFailed(sink: WebhookSink, event: StoredCmdbEvent, error: WebhookDeliveryError): Promise<'dead'> {
+    const attempts = (event.sinkStates[sink.id]?.attempts ?? 0) + 1;
+    const dead = attempts >= sink.maxAttempts;
+    await recordSinkTrouble(orm, event.id, sink.id, { state: dead ? 'dead' : 'failed', attempts, lastError: error.message, at: new Date().toISOString() });
+    if (dead) return 'dead';
+    throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_ERROR_TYPES.sinkUnavailable);
+  }
+
+  async function replayWebhook(source: CmdbSource, sink: WebhookSink, deadline: number): Promise<{ applied: number; more: boolean }> {
+    let applied = 0;
+    const em = orm.em.fork();
+    for (const event of await eventsToRedrive(em, source.id, sink.id, WEBHOOK_BATCH)) {
+      try {
+        await deliver(source, sink, event.resource, event);
+        await recordSinkTrouble(orm, event.id, sink.id, { ...event.sinkStates[sink.id]!, state: 'redriven', lastError: null, at: new Date().toISOString() });
+        applied += 1;
+      } catch (error) {
+        if (!(error instanceof WebhookDeliveryError)) throw error;
+        await deliveryFailed(sink, event, error);
+      }
+      Context.current().heartbeat();
+    }
+    for (const { resource } of source.resources) {
+      for (;;) {
+        const position = await lockSinkPosition(orm.em.fork(), source.id, sink.id, resource);
+        const events = await eventsAfter(orm.em.fork(), source.id, resource, position, WEBHOOK_BATCH);
+        for (const event of events) {
+          try {
+            await deliver(source, sink, resource, event);
+            const tx = orm.em.fork();
+            if (event.sinkStates[sink.id]) await clearSinkTrouble(tx, event.id, sink.id);
+            applied += 1;
+          } catch (error) {
+            if (!(error instanceof WebhookDeliveryError)) throw error;
+            await deliveryFailed(sink, event, error);
+          }
+          await moveSinkPosition(orm.em.fork(), source.id, sink.id, resource, event.seq);
+          Context.current().heartbeat();
+          if (Date.now() > deadline) return { applied, more: true };
+        }
+        if (events.length < WEBHOOK_BATCH) break;
+      }
+    }
+    return { applied, more: false };
+  }
+
+  return {
+    async replayCmdbSink(input: CmdbReplayInput): Promise<CmdbReplayOutcome> {
+      const source = await orm.em.fork().findOne(CmdbSource, { id: input.sourceId });
+      const sink = source?.sinks.find((candidate) => candidate.id === input.sinkId);
+      if (!source || !sink) return { applied: 0, more: false, gone: true };
+      const deadline = Date.now() + CALL_BUDGET_MS;
+      if (sink.type === 'webhook') return { ...(await replayWebhook(source, sink, deadline)), gone: false };
+
+      let applied = 0;
+      for (const { resource } of source.resources) {
+        for (;;) {
+          const count = await replayInTransaction(source.id, sink.id, resource, async (tx, events) => {
+            if (sink.type === 'topology') {
+              await applyTopologyChanges(tx, source.id, resource, events.map((event) => ({ eventType: event.eventType, detail: event.detail })));
+            } else if (resource === 'host') {
+              await linkHostsToCloud(tx, source.id, events);
+            }
+          });
+          applied += count;
+          Context.current().heartbeat();
+          if (Date.now() > deadline) return { applied, more: true, gone: false };
+          if (count < TOPOLOGY_BATCH) break;
+        }
+      }
+      return { applied, more: false, gone: false };
+    },
+  };
+}
+
+export type CmdbReplayActivities = ReturnType<typeof createCmdbReplayActivities>;

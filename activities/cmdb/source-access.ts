@@ -1,0 +1,38 @@
+// Opens a CMDB source for an activity: its row, the app secret unsealed only here, and a client for its access style.
+import type { Orm } from '../../db/orm.ts';
+import { CmdbSource } from '../../db/entities/cmdb-source.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import { CmdbClient, type CmdbAccess } from '../../integrations/cmdb/client.ts';
+import type { CmdbReplayResource, CmdbWatchedResource } from '../../contracts/cmdb.ts';
+
+export const cmdbSecretContext = (sourceId: string) => `cmdb_source:${sourceId}`;
+export const cmdbSinkSecretContext = (sinkId: string) => `cmdb_sink:${sinkId}`;
+
+export interface OpenedSource {
+  source: CmdbSource;
+  client: CmdbClient;
+}
+
+export function cmdbAccessOf(source: CmdbSource, secrets: SecretBox): CmdbAccess {
+  const appSecret = source.appSecretSealed ? secrets.open<string>(source.appSecretSealed, cmdbSecretContext(source.id)) : '';
+  switch (source.apiStyle) {
+    case 'native':
+      return { style: 'native', username: source.username };
+    case 'esb':
+      return { style: 'esb', appCode: source.appCode, appSecret, username: source.username };
+    case 'apigw':
+      return { style: 'apigw', appCode: source.appCode, appSecret, username: source.username };
+  }
+}
+
+/** Null when the source was deleted: its watchers and replays end quietly. */
+export async function openCmdbSource(orm: Orm, secrets: SecretBox, sourceId: string): Promise<OpenedSource | null> {
+  const source = await orm.em.fork().findOne(CmdbSource, { id: sourceId });
+  if (!source) return null;
+  const client = new CmdbClient({ baseUrl: source.baseUrl, access: cmdbAccessOf(source, secrets), supplierAccount: source.supplierAccount });
+  return { source, client };
+}
+
+export function watchedResource(source: CmdbSource, resource: CmdbReplayResource): CmdbWatchedResource | undefined {
+  return source.resources.find((entry) => entry.resource === resource);
+}

@@ -1,0 +1,183 @@
+// Activities of the CMDB watchers: one long poll per call whose batch is stored with the new cursor in one
+// transaction; the informer start (from-now bookmark, re-list into the mirror, then watch from the bookmark);
+// and the two recoveries from an expired cursor (bk_start_from inside the window, or a full re-list).
+import { Context } from '@temporalio/activity';
+import type { Orm } from '../../db/orm.ts';
+import type { SecretBox } from '../../security/secrets.ts';
+import type { Config } from '../../config/env.ts';
+import {
+  CmdbAuthError,
+  CmdbCursorExpiredError,
+  CmdbInvalidResponseError,
+  CmdbPermissionError,
+  CmdbStartFromOutOfRangeError,
+} from '../../integrations/cmdb/errors.ts';
+import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
+import { effectiveFields, type CmdbPollOutcome, type CmdbReplayResource } from '../../contracts/cmdb.ts';
+import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb-events.ts';
+import { replaceTopologyResource } from '../../db/repositories/cmdb-mirror.ts';
+import { openCmdbSource, watchedResource, type OpenedSource } from './source-access.ts';
+import { listCmdbResource } from './relist.ts';
+
+export interface CmdbWatchActivityDeps {
+  orm: Orm;
+  secrets: SecretBox;
+  config: Config;
+}
+
+export interface CmdbResourceRef {
+  sourceId: string;
+  resource: CmdbReplayResource;
+}
+
+const HEARTBEAT_EVERY_MS = 3_000;
+const CMDB_MAX_EVENTS_PER_CALL = 200;
+/** bk_start_from goes this far before the caught-up time, so an event written in the same second is not missed. */
+const MAX_RESUME_MARGIN_SECONDS = 60;
+
+/** Heartbeats while `work` runs, so a long poll on a live worker is not mistaken for a dead one. */
+async function heartbeating<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    context.heartbeat();
+    return await work(context.cancellationSignal);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function watchRequest(opened: OpenedSource, resource: CmdbReplayResource): Omit<ResourceWatchRequest, 'bk_cursor' | 'bk_start_from'> {
+  const watched = watchedResource(opened.source, resource);
+  return {
+    bk_resource: resource,
+    bk_fields: effectiveFields(resource, watched?.fields),
+    ...(watched?.eventTypes?.length ? { bk_event_types: watched.eventTypes } : {}),
+  };
+}
+
+/** CMDB refuses this watcher for a reason only a person can fix: report it as a state, not as an endless retry. */
+function refusal(error: unknown): string | undefined {
+  if (error instanceof CmdbPermissionError || error instanceof CmdbAuthError || error instanceof CmdbInvalidResponseError) {
+    return error.message;
+  }
+  return undefined;
+}
+
+export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchActivityDeps) {
+  const retentionSeconds = config.cmdb.retentionSeconds;
+  const resumeMargin = Math.min(MAX_RESUME_MARGIN_SECONDS, Math.floor(retentionSeconds / 4));
+
+  async function store(ref: CmdbResourceRef, result: ResourceWatchResult, requestedAt: Date, sinkIds: string[]): Promise<CmdbPollOutcome> {
+    // An answer with fewer than the per-call maximum held every matching event that existed when CMDB read the chain.
+    const drained = !result.watched || result.events.length < CMDB_MAX_EVENTS_PER_CALL;
+    const { stored } = await storeCmdbBatch(orm, {
+      sourceId: ref.sourceId,
+      resource: ref.resource,
+      events: result.events.map((event) => ({ cursor: event.bk_cursor, eventType: event.bk_event_type, detail: event.bk_detail })),
+      cursor: result.cursor,
+      receivedAt: new Date(),
+      caughtUpAt: drained ? requestedAt : null,
+    });
+    return { kind: 'stored', received: result.events.length, stored, drained, sinkIds };
+  }
+
+  async function refused(ref: CmdbResourceRef, detail: string): Promise<CmdbPollOutcome> {
+    await setCursorState(orm, ref.sourceId, ref.resource, 'failed', detail);
+    return { kind: 'refused', detail };
+  }
+
+  return {
+    /** One long poll from the stored cursor; the batch and the new cursor are committed together. */
+    async pollCmdbResource(ref: CmdbResourceRef): Promise<CmdbPollOutcome> {
+      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
+      const position = await ensureCursorRow(orm, ref.sourceId, ref.resource);
+      if (!position.cursor || position.relistRequested) return { kind: 'needs-start' };
+      const requestedAt = new Date();
+      try {
+        const result = await heartbeating((signal) =>
+          opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_cursor: position.cursor! }, { signal }),
+        );
+        return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id));
+      } catch (error) {
+        if (error instanceof CmdbCursorExpiredError) {
+          const nowSec = Math.floor(Date.now() / 1000);
+          const caughtUpSec = position.caughtUpAt ? Math.floor(position.caughtUpAt.getTime() / 1000) : null;
+          const resumeFrom = caughtUpSec === null ? null : caughtUpSec - resumeMargin;
+          const inside = resumeFrom !== null && nowSec - resumeFrom < retentionSeconds - resumeMargin;
+          await setCursorState(orm, ref.sourceId, ref.resource, 'recovering', `cursor expired: ${error.message}`);
+          return { kind: 'cursor-expired', resumeFrom: inside ? resumeFrom : null };
+        }
+        const detail = refusal(error);
+        if (detail) return refused(ref, detail);
+        throw error;
+      }
+    },
+
+    /**
+     * Resumes after an expired cursor from a time inside the window; events already stored are skipped by their
+     * cursor. Out of range (CMDB's window is shorter than configured) means a re-list is needed.
+     */
+    async resumeCmdbResource(ref: CmdbResourceRef & { startFrom: number }): Promise<CmdbPollOutcome> {
+      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
+      const requestedAt = new Date();
+      try {
+        const result = await heartbeating((signal) =>
+          opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_start_from: ref.startFrom }, { signal }),
+        );
+        return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id));
+      } catch (error) {
+        if (error instanceof CmdbStartFromOutOfRangeError) return { kind: 'cursor-expired', resumeFrom: null };
+        const detail = refusal(error);
+        if (detail) return refused(ref, detail);
+        throw error;
+      }
+    },
+
+    /**
+     * The informer start, also the recovery when the window was missed and the resync: take a from-now bookmark,
+     * list the resource into the mirror (deleting what no longer exists), then watch from the bookmark. Stored
+     * events the mirror has not applied yet are superseded by the listing, so its position moves past them.
+     */
+    async startCmdbResource(ref: CmdbResourceRef): Promise<CmdbPollOutcome> {
+      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
+      await ensureCursorRow(orm, ref.sourceId, ref.resource);
+      const request = watchRequest(opened, ref.resource);
+      const bookmarkedAt = new Date();
+      try {
+        const bookmark = await heartbeating((signal) => opened.client.resourceWatch(request, { signal }));
+        const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
+        if (topology) {
+          const listed = await heartbeating((signal) =>
+            listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal, onPage: () => Context.current().heartbeat() }),
+          );
+          await orm.em.fork().transactional(async (tx) => {
+            await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
+            const [row] = await tx.execute<Array<{ last_seq: string }>>(
+              'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
+              [ref.sourceId, ref.resource],
+            );
+            await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
+            await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, Number(row?.last_seq ?? 0));
+          });
+        }
+        await orm.em.fork().execute(
+          `update cmdb_cursor set cursor = ?, caught_up_at = ?, state = 'watching', state_detail = null,
+             relist_requested = false, last_relist_at = now(), updated_at = now()
+           where source_id = ? and resource = ?`,
+          [bookmark.cursor, bookmarkedAt, ref.sourceId, ref.resource],
+        );
+        return { kind: 'stored', received: 0, stored: 0, drained: true, sinkIds: opened.source.sinks.map((sink) => sink.id) };
+      } catch (error) {
+        const detail = refusal(error);
+        if (detail) return refused(ref, detail);
+        throw error;
+      }
+    },
+  };
+}
+
+export type CmdbWatchActivities = ReturnType<typeof createCmdbWatchActivities>;

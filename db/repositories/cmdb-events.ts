@@ -1,0 +1,219 @@
+// Stored CMDB events and the positions around them: a watcher stores a batch together with its new cursor in one
+// transaction (de-duplicated on the cursor), and each sink moves its own position through them in order.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../orm.ts';
+import type { CmdbEventSinkTrouble } from '../entities/cmdb-event.ts';
+import type { CmdbCursorState } from '../../contracts/cmdb.ts';
+
+export interface IncomingCmdbEvent {
+  cursor: string;
+  eventType: string;
+  detail: Record<string, unknown>;
+}
+
+export interface StoredCmdbEvent {
+  id: string;
+  seq: number;
+  cursor: string;
+  eventType: string;
+  detail: Record<string, unknown>;
+  receivedAt: Date;
+  sinkStates: Record<string, CmdbEventSinkTrouble>;
+}
+
+export interface CursorPosition {
+  cursor: string | null;
+  lastSeq: number;
+  caughtUpAt: Date | null;
+  relistRequested: boolean;
+  state: CmdbCursorState;
+}
+
+/** The cursor row of (source, resource), created in state `starting` when missing. */
+export async function ensureCursorRow(orm: Orm, sourceId: string, resource: string): Promise<CursorPosition> {
+  const em = orm.em.fork();
+  await em.execute(
+    `insert into cmdb_cursor (id, source_id, resource, last_seq, state, relist_requested, updated_at)
+     values (gen_random_uuid(), ?, ?, 0, 'starting', false, now()) on conflict (source_id, resource) do nothing`,
+    [sourceId, resource],
+  );
+  const [row] = await em.execute<Array<Record<string, unknown>>>(
+    'select cursor, last_seq, caught_up_at, relist_requested, state from cmdb_cursor where source_id = ? and resource = ?',
+    [sourceId, resource],
+  );
+  return {
+    cursor: (row?.cursor as string | null) ?? null,
+    lastSeq: Number(row?.last_seq ?? 0),
+    caughtUpAt: row?.caught_up_at ? new Date(row.caught_up_at as string) : null,
+    relistRequested: Boolean(row?.relist_requested),
+    state: (row?.state as CmdbCursorState) ?? 'starting',
+  };
+}
+
+export interface StoreBatch {
+  sourceId: string;
+  resource: string;
+  events: IncomingCmdbEvent[];
+  /** Where the watch continues after this batch. */
+  cursor: string;
+  receivedAt: Date;
+  /** Set when this answer proves opsflow had every event as of this time. */
+  caughtUpAt: Date | null;
+}
+
+/**
+ * Stores the batch and the new cursor atomically. Events whose cursor is already stored (a retried activity, a
+ * bk_start_from resume, CMDB's own duplicates) are skipped, so each event gets exactly one sequence number.
+ */
+export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ stored: number; lastSeq: number }> {
+  return orm.em.fork().transactional(async (tx) => {
+    const [row] = await tx.execute<Array<{ last_seq: string }>>(
+      'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
+      [batch.sourceId, batch.resource],
+    );
+    if (!row) throw new Error(`no cursor row for ${batch.resource} of CMDB source ${batch.sourceId}`);
+    // CMDB collapses events with identical cursors (last wins); do the same within one answer.
+    const byCursor = new Map<string, IncomingCmdbEvent>();
+    for (const event of batch.events) {
+      byCursor.delete(event.cursor);
+      byCursor.set(event.cursor, event);
+    }
+    const candidates = [...byCursor.values()];
+    const known = new Set<string>();
+    if (candidates.length > 0) {
+      const existing = await tx.execute<Array<{ cursor: string }>>(
+        `select cursor from cmdb_event where source_id = ? and resource = ?
+           and cursor in (select jsonb_array_elements_text(?::jsonb))`,
+        [batch.sourceId, batch.resource, JSON.stringify(candidates.map((event) => event.cursor))],
+      );
+      for (const { cursor } of existing) known.add(cursor);
+    }
+    let seq = Number(row.last_seq);
+    const fresh = candidates
+      .filter((event) => !known.has(event.cursor))
+      .map((event) => ({ seq: ++seq, cursor: event.cursor, event_type: event.eventType, detail: event.detail }));
+    if (fresh.length > 0) {
+      await tx.execute(
+        `insert into cmdb_event (id, source_id, resource, seq, cursor, event_type, detail, received_at, sink_states)
+         select gen_random_uuid(), ?, ?, x.seq, x.cursor, x.event_type, x.detail, ?, '{}'::jsonb
+         from jsonb_to_recordset(?::jsonb) as x(seq bigint, cursor text, event_type text, detail jsonb)`,
+        [batch.sourceId, batch.resource, batch.receivedAt, JSON.stringify(fresh)],
+      );
+    }
+    await tx.execute(
+      `update cmdb_cursor set cursor = ?, last_seq = ?, state = 'watching', state_detail = null, updated_at = now(),
+         last_event_at = case when ? then ? else last_event_at end,
+         caught_up_at = coalesce(?, caught_up_at)
+       where source_id = ? and resource = ?`,
+      [batch.cursor, seq, fresh.length > 0, batch.receivedAt, batch.caughtUpAt, batch.sourceId, batch.resource],
+    );
+    return { stored: fresh.length, lastSeq: seq };
+  });
+}
+
+export async function setCursorState(
+  orm: Orm,
+  sourceId: string,
+  resource: string,
+  state: CmdbCursorState,
+  detail: string | null,
+): Promise<void> {
+  await orm.em.fork().execute(
+    'update cmdb_cursor set state = ?, state_detail = ?, updated_at = now() where source_id = ? and resource = ?',
+    [state, detail, sourceId, resource],
+  );
+}
+
+export async function requestRelist(orm: Orm, sourceId: string): Promise<void> {
+  await orm.em.fork().execute('update cmdb_cursor set relist_requested = true where source_id = ?', [sourceId]);
+}
+
+/** Locks the sink's position on a resource for the rest of the transaction, creating it at 0 when missing. */
+export async function lockSinkPosition(tx: EntityManager, sourceId: string, sinkId: string, resource: string): Promise<number> {
+  await tx.execute(
+    `insert into cmdb_sink_cursor (id, source_id, sink_id, resource, applied_seq, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, 0, now()) on conflict (source_id, sink_id, resource) do nothing`,
+    [sourceId, sinkId, resource],
+  );
+  const [row] = await tx.execute<Array<{ applied_seq: string }>>(
+    'select applied_seq from cmdb_sink_cursor where source_id = ? and sink_id = ? and resource = ? for update',
+    [sourceId, sinkId, resource],
+  );
+  return Number(row?.applied_seq ?? 0);
+}
+
+export async function moveSinkPosition(tx: EntityManager, sourceId: string, sinkId: string, resource: string, appliedSeq: number): Promise<void> {
+  await tx.execute(
+    `update cmdb_sink_cursor set applied_seq = greatest(applied_seq, ?), updated_at = now()
+     where source_id = ? and sink_id = ? and resource = ?`,
+    [appliedSeq, sourceId, sinkId, resource],
+  );
+}
+
+/** A sink added to a running source starts at the current tip: it receives changes from now on. */
+export async function startSinkAtTip(orm: Orm, sourceId: string, sinkId: string): Promise<void> {
+  await orm.em.fork().execute(
+    `insert into cmdb_sink_cursor (id, source_id, sink_id, resource, applied_seq, updated_at)
+     select gen_random_uuid(), source_id, ?, resource, last_seq, now() from cmdb_cursor where source_id = ?
+     on conflict (source_id, sink_id, resource) do nothing`,
+    [sinkId, sourceId],
+  );
+}
+
+function toStoredEvent(row: Record<string, unknown>): StoredCmdbEvent {
+  return {
+    id: row.id as string,
+    seq: Number(row.seq),
+    cursor: row.cursor as string,
+    eventType: row.event_type as string,
+    detail: row.detail as Record<string, unknown>,
+    receivedAt: new Date(row.received_at as string),
+    sinkStates: (row.sink_states as Record<string, CmdbEventSinkTrouble>) ?? {},
+  };
+}
+
+export async function eventsAfter(em: EntityManager, sourceId: string, resource: string, afterSeq: number, limit: number): Promise<StoredCmdbEvent[]> {
+  const rows = await em.execute<Array<Record<string, unknown>>>(
+    `select id, seq, cursor, event_type, detail, received_at, sink_states from cmdb_event
+     where source_id = ? and resource = ? and seq > ? order by seq limit ?`,
+    [sourceId, resource, afterSeq, limit],
+  );
+  return rows.map(toStoredEvent);
+}
+
+/** Dead letters of a sink that an operator asked to re-drive, oldest first. */
+export async function eventsToRedrive(em: EntityManager, sourceId: string, sinkId: string, limit: number): Promise<Array<StoredCmdbEvent & { resource: string }>> {
+  const rows = await em.execute<Array<Record<string, unknown>>>(
+    `select id, resource, seq, cursor, event_type, detail, received_at, sink_states from cmdb_event
+     where source_id = ? and sink_states -> ? ->> 'state' = 'redrive' order by resource, seq limit ?`,
+    [sourceId, sinkId, limit],
+  );
+  return rows.map((row) => ({ ...toStoredEvent(row), resource: row.resource as string }));
+}
+
+export async function recordSinkTrouble(orm: Orm, eventId: string, sinkId: string, trouble: CmdbEventSinkTrouble): Promise<void> {
+  await orm.em.fork().execute(
+    `update cmdb_event set sink_states = sink_states || jsonb_build_object(?::text, ?::jsonb) where id = ?`,
+    [sinkId, JSON.stringify(trouble), eventId],
+  );
+}
+
+export async function clearSinkTrouble(em: EntityManager, eventId: string, sinkId: string): Promise<void> {
+  await em.execute('update cmdb_event set sink_states = sink_states - ?::text where id = ?', [sinkId, eventId]);
+}
+
+/** Marks dead letters of a source (optionally one sink, optionally some events) for re-drive; returns how many. */
+export async function markDeadLettersForRedrive(orm: Orm, sourceId: string, sinkIds: string[], eventIds: string[] | undefined): Promise<number> {
+  let total = 0;
+  for (const sinkId of sinkIds) {
+    const result = await orm.em.fork().execute<{ affectedRows: number }>(
+      `update cmdb_event set sink_states = jsonb_set(jsonb_set(sink_states, array[?::text, 'state'], '"redrive"'), array[?::text, 'attempts'], '0')
+       where source_id = ? and sink_states -> ? ->> 'state' = 'dead'
+         and (?::jsonb is null or id::text in (select jsonb_array_elements_text(?::jsonb)))`,
+      [sinkId, sinkId, sourceId, sinkId, eventIds ? JSON.stringify(eventIds) : null, eventIds ? JSON.stringify(eventIds) : null],
+      'run',
+    );
+    total += result.affectedRows;
+  }
+  return total;
+}

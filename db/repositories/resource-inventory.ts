@@ -1,0 +1,251 @@
+// The inventory's write path for a sync: each page is committed in one transaction that advances the region's
+// checkpoint (guarded by the page count, so two attempts can never both commit a page), upserts every resource
+// of the page in one multi-row statement and replaces their relations. Raw SQL through a pg pool: the upsert
+// must tell created, updated and unchanged rows apart, which no ORM call returns.
+import pg from 'pg';
+import type { RegionCheckpoint, RegionCounts } from '../entities/sync-run.ts';
+
+export interface InventoryRelation {
+  kind: string;
+  toType: string;
+  toExternalId: string;
+}
+
+/** A normalized resource ready to store: its content hash decides whether a sync counts it as changed. */
+export interface InventoryRecord {
+  externalId: string;
+  zone: string | null;
+  name: string | null;
+  status: string | null;
+  attributes: Record<string, unknown>;
+  tags: Record<string, string>;
+  extra: Record<string, unknown>;
+  raw: unknown;
+  contentHash: string;
+  relations: InventoryRelation[];
+}
+
+export interface InventoryScope {
+  runId: string;
+  accountId: string;
+  provider: string;
+  type: string;
+  region: string;
+}
+
+export interface RegionProgress {
+  checkpoint: RegionCheckpoint;
+  counts: RegionCounts;
+}
+
+export const zeroCounts = (): RegionCounts => ({ created: 0, updated: 0, unchanged: 0, expired: 0 });
+
+/** Another attempt of the same region committed a page first; this attempt must stop without writing. */
+export class CheckpointMovedError extends Error {
+  override readonly name = 'CheckpointMovedError';
+  constructor(scope: InventoryScope, pages: number) {
+    super(`sync run ${scope.runId} region ${scope.region}: the checkpoint is no longer at page ${pages}; another attempt owns this region`);
+  }
+}
+
+// `prior` reads the rows as they were before this statement (a data-modifying CTE does not see its own
+// effects), so comparing hashes tells updated from unchanged while (xmax = 0) tells inserted rows apart.
+const upsertPageSql = `
+with incoming as (
+  select * from jsonb_to_recordset($6::jsonb)
+    as x(external_id text, zone text, name text, status text, attributes jsonb, tags jsonb, extra jsonb, raw jsonb, content_hash text)
+),
+prior as (
+  select r.external_id, r.content_hash, r.expired_at from resource r
+  where r.account_id = $1 and r.type = $3 and r.region = $4 and r.external_id in (select external_id from incoming)
+),
+upserted as (
+  insert into resource as r (id, account_id, provider, type, region, zone, external_id, name, status, attributes, tags, extra, raw,
+                        content_hash, first_seen_at, last_seen_at, last_sync_run, expired_at)
+  select gen_random_uuid(), $1, $2, $3, $4, i.zone, i.external_id, i.name, i.status, i.attributes, i.tags, i.extra, i.raw,
+         i.content_hash, now(), now(), $5, null
+  from incoming i
+  on conflict (account_id, type, region, external_id) do update set
+    provider = excluded.provider, zone = excluded.zone, name = excluded.name, status = excluded.status,
+    attributes = excluded.attributes, tags = excluded.tags, extra = excluded.extra, raw = excluded.raw,
+    content_hash = excluded.content_hash, last_seen_at = excluded.last_seen_at, last_sync_run = excluded.last_sync_run,
+    expired_at = null
+  returning r.id, r.external_id, (xmax = 0) as inserted
+)
+select u.id, u.external_id, u.inserted,
+       (p.content_hash is distinct from i.content_hash or p.expired_at is not null) as changed
+from upserted u join incoming i using (external_id) left join prior p using (external_id)`;
+
+const replaceRelationsSql = `
+with dropped as (delete from resource_relation where from_id = any($1::uuid[]))
+insert into resource_relation (from_id, kind, to_type, to_external_id, account_id)
+select x.from_id, x.kind, x.to_type, x.to_external_id, $2 from jsonb_to_recordset($3::jsonb)
+  as x(from_id uuid, kind text, to_type text, to_external_id text)
+on conflict do nothing`;
+
+export class ResourceInventory {
+  readonly #pool: pg.Pool;
+
+  constructor(databaseUrl: string, maxConnections = 6) {
+    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The region's checkpoint and counts, creating them (listing starts now, database time) on the first attempt. */
+  async beginRegion(runId: string, region: string): Promise<RegionProgress> {
+    const { rows } = await this.#pool.query<{ checkpoint: RegionCheckpoint; counts: RegionCounts | null }>(
+      `update sync_run set
+         checkpoints = case when checkpoints ? $2 then checkpoints
+           else jsonb_set(checkpoints, array[$2::text], jsonb_build_object('state', 'listing', 'pages', 0, 'listingStartedAt', to_jsonb(now()))) end,
+         counts = case when counts ? $2 then counts else jsonb_set(counts, array[$2::text], $3::jsonb) end
+       where id = $1
+       returning checkpoints -> $2 as checkpoint, counts -> $2 as counts`,
+      [runId, region, JSON.stringify(zeroCounts())],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`sync run ${runId} does not exist`);
+    return { checkpoint: row.checkpoint, counts: row.counts ?? zeroCounts() };
+  }
+
+  /**
+   * Commits one listed page: advances the checkpoint from `before` to `after` and stores the resources, all or
+   * nothing. Returns the page's counts (already added into `after.counts`).
+   */
+  async commitPage(scope: InventoryScope, before: RegionProgress, records: InventoryRecord[], nextPageToken: string | undefined): Promise<RegionProgress> {
+    return this.#transaction(async (client) => {
+      const counts = { ...before.counts };
+      const ids: { id: string; externalId: string }[] = [];
+      if (records.length > 0) {
+        const incoming = records.map((record) => ({
+          external_id: record.externalId,
+          zone: record.zone,
+          name: record.name,
+          status: record.status,
+          attributes: record.attributes,
+          tags: record.tags,
+          extra: record.extra,
+          raw: record.raw ?? null,
+          content_hash: record.contentHash,
+        }));
+        const upserted = await client.query<{ id: string; external_id: string; inserted: boolean; changed: boolean }>(upsertPageSql, [
+          scope.accountId,
+          scope.provider,
+          scope.type,
+          scope.region,
+          scope.runId,
+          JSON.stringify(incoming),
+        ]);
+        for (const row of upserted.rows) {
+          if (row.inserted) counts.created += 1;
+          else if (row.changed) counts.updated += 1;
+          else counts.unchanged += 1;
+          ids.push({ id: row.id, externalId: row.external_id });
+        }
+        const idOf = new Map(ids.map((entry) => [entry.externalId, entry.id]));
+        const relations = records.flatMap((record) =>
+          record.relations.map((relation) => ({
+            from_id: idOf.get(record.externalId),
+            kind: relation.kind,
+            to_type: relation.toType,
+            to_external_id: relation.toExternalId,
+          })),
+        );
+        await client.query(replaceRelationsSql, [ids.map((entry) => entry.id), scope.accountId, JSON.stringify(relations)]);
+      }
+      const checkpoint: RegionCheckpoint = {
+        ...before.checkpoint,
+        pages: before.checkpoint.pages + 1,
+        ...(nextPageToken === undefined ? {} : { pageToken: nextPageToken }),
+      };
+      if (nextPageToken === undefined) delete checkpoint.pageToken;
+      const moved = await client.query(
+        `update sync_run set checkpoints = jsonb_set(checkpoints, array[$2::text], $3::jsonb), counts = jsonb_set(counts, array[$2::text], $4::jsonb)
+         where id = $1 and (checkpoints -> $2 ->> 'pages')::int = $5 and checkpoints -> $2 ->> 'state' = 'listing'`,
+        [scope.runId, scope.region, JSON.stringify(checkpoint), JSON.stringify(counts), before.checkpoint.pages],
+      );
+      if (moved.rowCount !== 1) throw new CheckpointMovedError(scope, before.checkpoint.pages);
+      return { checkpoint, counts };
+    });
+  }
+
+  /**
+   * The listing of the scope completed: everything of (account, type, region) not seen since the listing began is
+   * marked expired (never deleted), in the same transaction that marks the region succeeded.
+   */
+  async completeRegion(scope: InventoryScope, before: RegionProgress, message: string): Promise<RegionProgress> {
+    return this.#transaction(async (client) => {
+      const expired = await client.query(
+        `update resource set expired_at = now()
+         where account_id = $1 and type = $2 and region = $3 and expired_at is null and last_seen_at < $4`,
+        [scope.accountId, scope.type, scope.region, before.checkpoint.listingStartedAt],
+      );
+      const counts = { ...before.counts, expired: before.counts.expired + (expired.rowCount ?? 0) };
+      const checkpoint: RegionCheckpoint = { ...before.checkpoint, state: 'succeeded' };
+      const moved = await client.query(
+        `update sync_run set checkpoints = jsonb_set(checkpoints, array[$2::text], $3::jsonb), counts = jsonb_set(counts, array[$2::text], $4::jsonb)
+         where id = $1 and checkpoints -> $2 ->> 'state' = 'listing'`,
+        [scope.runId, scope.region, JSON.stringify(checkpoint), JSON.stringify(counts)],
+      );
+      if (moved.rowCount !== 1) throw new CheckpointMovedError(scope, before.checkpoint.pages);
+      await client.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), 'info', $2, $3)`, [
+        scope.runId,
+        scope.region,
+        `${message}; expired ${counts.expired}`,
+      ]);
+      return { checkpoint, counts };
+    });
+  }
+
+  /** The region's listing failed: recorded with its reason; nothing of the scope is expired. Idempotent. */
+  async failRegion(runId: string, region: string, error: string): Promise<RegionProgress> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ checkpoint: RegionCheckpoint | null; counts: RegionCounts | null }>(
+        `select checkpoints -> $2 as checkpoint, counts -> $2 as counts from sync_run where id = $1 for update`,
+        [runId, region],
+      );
+      const current = rows[0];
+      if (!current) throw new Error(`sync run ${runId} does not exist`);
+      const counts = current.counts ?? zeroCounts();
+      if (current.checkpoint && current.checkpoint.state !== 'listing') return { checkpoint: current.checkpoint, counts };
+      const checkpoint: RegionCheckpoint = {
+        pages: 0,
+        listingStartedAt: new Date().toISOString(),
+        ...current.checkpoint,
+        state: 'failed',
+        error,
+      };
+      await client.query(
+        `update sync_run set checkpoints = jsonb_set(checkpoints, array[$2::text], $3::jsonb), counts = jsonb_set(counts, array[$2::text], $4::jsonb) where id = $1`,
+        [runId, region, JSON.stringify(checkpoint), JSON.stringify(counts)],
+      );
+      await client.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), 'error', $2, $3)`, [
+        runId,
+        region,
+        `listing failed, nothing expired in this region: ${error}`,
+      ]);
+      return { checkpoint, counts };
+    });
+  }
+
+  async appendLine(runId: string, level: 'info' | 'warn' | 'error', region: string | null, message: string): Promise<void> {
+    await this.#pool.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), $2, $3, $4)`, [runId, level, region, message]);
+  }
+}

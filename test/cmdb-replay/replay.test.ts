@@ -1,0 +1,310 @@
+// CMDB watch replay end to end on the real stack: API → watcher workflows → emulator → stored events → replay
+// into the topology mirror and a webhook. The topology endpoint must end equal to what CMDB's own list APIs
+// report, through pre-existing data, churn, an expired cursor, a webhook outage and a permission denial.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createTokenIssuer, type TokenIssuer } from '../../api/auth.ts';
+import { buildApiServer } from '../../api/server.ts';
+import { EncryptionCodec } from '../../temporal/codec.ts';
+import { createSecretBox } from '../../security/secrets.ts';
+import { createWorkers, runWorkersUntil } from '../../workers/worker.ts';
+import type { Config } from '../../config/env.ts';
+import type { Orm } from '../../db/orm.ts';
+import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
+import { ensureCursorRow, storeCmdbBatch } from '../../db/repositories/cmdb-events.ts';
+import { cmdbReplayWorkflowId, cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
+import { createTestDatabase, testClient, testConfig, testKeyring, testWorkerConnection } from '../support/stack.ts';
+import {
+  ALL_RESOURCES,
+  CMDB_AUTH,
+  WEBHOOK_SECRET,
+  deliveriesInOrder,
+  eventually,
+  startReplayEmulator,
+  startWebhookReceiver,
+  topologyFromListApis,
+  type TestEmulator,
+  type WebhookReceiver,
+} from './replay-fixture.ts';
+
+const RETENTION_SECONDS = 30;
+
+describe('CMDB watch replay', () => {
+  let config: Config;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let orm: Orm;
+  let client: Client;
+  let tokens: TokenIssuer;
+  let app: FastifyInstance;
+  let connection: NativeConnection;
+  let workers: Worker[] = [];
+  let running: Promise<void> | undefined;
+  const stopWorkers = new AbortController();
+  let cmdb: TestEmulator;
+  let webhook: WebhookReceiver;
+  let apiLog = '';
+  let sourceId = '';
+  let webhookSinkId = '';
+
+  const headers = async () => ({ authorization: `Bearer ${await tokens.issue({ subject: 'ops', role: 'operator' })}` });
+  const api = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: await headers(), ...(payload === undefined ? {} : { payload: payload as object }) });
+  const topology = async (id = sourceId) => (await api('GET', `/v1/cmdb/topology?sourceId=${id}`)).json().bizs;
+
+  async function converged(): Promise<void> {
+    let last = '';
+    await eventually(
+      async () => {
+        const [mirror, truth] = [await topology(), await topologyFromListApis(cmdb.emulator.url)];
+        last = `mirror ${JSON.stringify(mirror).slice(0, 400)} vs cmdb ${JSON.stringify(truth).slice(0, 400)}`;
+        return JSON.stringify(mirror) === JSON.stringify(truth);
+      },
+      () => last,
+      90_000,
+    );
+  }
+
+  before(async () => {
+    config = testConfig({ OPSFLOW_CMDB_RETENTION_SECONDS: String(RETENTION_SECONDS) });
+    db = await createTestDatabase();
+    orm = db.orm;
+    const keyring = testKeyring(config);
+    client = await testClient(config, keyring);
+    tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
+    const logger = pino({ level: 'trace' }, new Writable({ write: (chunk, _encoding, done) => ((apiLog += chunk.toString()), done()) }));
+    app = await buildApiServer({ config, orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring), logger });
+    connection = await testWorkerConnection();
+    workers = await createWorkers({ config, connection, keyring, orm }, ['cmdb']);
+    running = runWorkersUntil(workers, stopWorkers.signal);
+    cmdb = await startReplayEmulator(RETENTION_SECONDS);
+    webhook = await startWebhookReceiver();
+  });
+
+  after(async () => {
+    for (const id of [sourceId]) if (id) await api('DELETE', `/v1/cmdb/sources/${id}`).catch(() => undefined);
+    stopWorkers.abort();
+    await running;
+    await app?.close();
+    await connection?.close();
+    await client?.connection.close();
+    await webhook?.close();
+    await cmdb?.close();
+    await db?.close();
+  });
+
+  test('bad input gets 422 naming the field, and nothing is written', async () => {
+    const base = {
+      name: 'bad',
+      baseUrl: cmdb.emulator.url,
+      apiStyle: 'esb',
+      appCode: CMDB_AUTH.appCode,
+      appSecret: CMDB_AUTH.appSecret,
+      username: CMDB_AUTH.username,
+      resources: [{ resource: 'host_relation', mode: 'realtime' }],
+      sinks: [{ type: 'topology' }],
+    };
+    const cases: Array<[unknown, string]> = [
+      [{ ...base, resources: [{ resource: 'mainframe', mode: 'realtime' }] }, 'body.resources.0.resource'],
+      [{ ...base, resources: [{ resource: 'host', mode: 'realtime' }] }, 'body.resources.0.fields'],
+      [{ ...base, sinks: [{ type: 'webhook', url: 'ftp://hooks.example/x', secret: WEBHOOK_SECRET }] }, 'body.sinks.0.url'],
+      [{ ...base, resources: [{ resource: 'host_relation', mode: 'realtime', intervalMinutes: 5 }] }, 'body.resources.0.intervalMinutes'],
+      [{ ...base, resources: [{ resource: 'host_relation', mode: 'interval' }] }, 'body.resources.0.intervalMinutes'],
+      // An interval as long as CMDB's retention would find its cursor expired on every run.
+      [{ ...base, resources: [{ resource: 'host_relation', mode: 'interval', intervalMinutes: 60 }] }, 'body.resources.0.intervalMinutes'],
+      [{ ...base, appSecret: undefined }, 'body.appSecret'],
+    ];
+    for (const [payload, field] of cases) {
+      const response = await api('POST', '/v1/cmdb/sources', payload);
+      assert.equal(response.statusCode, 422, response.body);
+      assert.ok(
+        response.json().issues.some((issue: { path: string }) => issue.path === field),
+        `${field} is named in ${response.body}`,
+      );
+    }
+    assert.equal((await api('GET', '/v1/cmdb/sources')).json().sources.length, 0);
+  });
+
+  test('the mirror follows pre-existing data, churn and an expired cursor to equal CMDB; the webhook survives an outage in order', async () => {
+    const generator = new CmdbChangeGenerator(cmdb.emulator.state, { seed: 11 });
+    generator.run(60);
+
+    const created = await api('POST', '/v1/cmdb/sources', {
+      name: 'emulated',
+      baseUrl: cmdb.emulator.url,
+      apiStyle: 'esb',
+      appCode: CMDB_AUTH.appCode,
+      appSecret: CMDB_AUTH.appSecret,
+      username: CMDB_AUTH.username,
+      resources: ALL_RESOURCES,
+      sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const source = created.json();
+    sourceId = source.id;
+    webhookSinkId = source.sinks.find((sink: { type: string }) => sink.type === 'webhook').id;
+    assert.equal(source.appSecret, '****');
+    assert.ok(!created.body.includes(CMDB_AUTH.appSecret) && !created.body.includes(WEBHOOK_SECRET), 'secrets are masked');
+    assert.equal(source.resources[0].workflowId, cmdbWatchWorkflowId(sourceId, 'biz'));
+
+    // The informer start lists what existed before opsflow was pointed at CMDB.
+    await converged();
+
+    for (let round = 0; round < 5; round += 1) {
+      generator.run(20);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    webhook.mode = 'down';
+    generator.run(40);
+    await eventually(
+      async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=failed&sinkId=${webhookSinkId}`)).json().events.length > 0,
+      () => 'the webhook outage shows as failed deliveries',
+    );
+    // The topology sink is not held up by the webhook being down.
+    await converged();
+    webhook.mode = 'up';
+
+    // Expire every cursor whose resource changes next: its events fall out of the window; recovery re-lists.
+    const relistsBefore = new Map<string, string>(
+      (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json().resources.map((entry: { resource: string; lastRelistAt: string }) => [entry.resource, entry.lastRelistAt]),
+    );
+    cmdb.advance(RETENTION_SECONDS * 3);
+    generator.run(60);
+    await converged();
+    const status = (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json();
+    const relisted = status.resources.filter((entry: { lastRelistAt: string | null }) => entry.lastRelistAt !== null);
+    assert.equal(relisted.length, 5, 'every watcher re-listed at least once (informer start)');
+    const recovered = status.resources.filter(
+      (entry: { resource: string; lastRelistAt: string }) => entry.lastRelistAt !== relistsBefore.get(entry.resource),
+    );
+    assert.ok(recovered.length > 0, 'watchers whose cursor expired recovered by re-listing');
+    assert.ok(status.resources.every((entry: { state: string }) => entry.state === 'watching'), 'and watch on');
+    generator.run(40);
+    await converged();
+
+    // Every stored event reached the webhook, each resource in order, despite the outage.
+    const statusAfter = (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json();
+    await eventually(
+      () => {
+        const delivered = deliveriesInOrder(webhook.accepted);
+        return statusAfter.resources.every((entry: { resource: string; received: number }) => (delivered.get(entry.resource)?.length ?? 0) >= entry.received);
+      },
+      () => JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([resource, seqs]) => [resource, seqs.length])),
+    );
+    const delivered = deliveriesInOrder(webhook.accepted);
+    for (const entry of statusAfter.resources as Array<{ resource: string; received: number }>) {
+      const seqs = delivered.get(entry.resource)!.slice(0, entry.received);
+      assert.deepEqual(seqs, Array.from({ length: entry.received }, (_, index) => index + 1), `${entry.resource} delivered in order without gaps`);
+    }
+    assert.equal(webhook.badSignatures, 0, 'every delivery carries a valid HMAC-SHA256 signature');
+    const webhookStatus = statusAfter.resources.flatMap((entry: { sinks: Array<{ type: string; failed: number; dead: number }> }) =>
+      entry.sinks.filter((sink) => sink.type === 'webhook'),
+    );
+    assert.ok(webhookStatus.every((sink: { dead: number }) => sink.dead === 0));
+  });
+
+  test('duplicated events are stored and applied once', async () => {
+    const resource = 'biz';
+    const before = await ensureCursorRow(orm, sourceId, resource);
+    const events = [
+      { cursor: 'dup-cursor-a', eventType: 'create', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
+      { cursor: 'dup-cursor-a', eventType: 'create', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
+      { cursor: 'dup-cursor-b', eventType: 'delete', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
+    ];
+    const batch = { sourceId, resource, events, cursor: before.cursor!, receivedAt: new Date(), caughtUpAt: null };
+    const first = await storeCmdbBatch(orm, batch);
+    const again = await storeCmdbBatch(orm, batch);
+    assert.equal(first.stored, 2, 'an answer that repeats a cursor stores it once');
+    assert.equal(again.stored, 0, 'a batch fetched twice (a retried poll) stores nothing new');
+    await eventually(
+      () => webhook.accepted.filter((event) => event.cursor.startsWith('dup-cursor-')).length >= 2,
+      () => 'the duplicated events reach the webhook',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(
+      webhook.accepted.filter((event) => event.cursor.startsWith('dup-cursor-')).map((event) => event.cursor),
+      ['dup-cursor-a', 'dup-cursor-b'],
+    );
+    const listed = (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&resource=biz&limit=5`)).json().events;
+    assert.equal(listed.filter((event: { cursor: string }) => event.cursor === 'dup-cursor-a').length, 1);
+    assert.ok((await topology()).every((biz: { bkBizId: number }) => biz.bkBizId !== 9001), 'create then delete leaves nothing');
+  });
+
+  test('a webhook that stays down dead-letters after N attempts; a re-drive delivers it', async () => {
+    const patched = await api('PATCH', `/v1/cmdb/sources/${sourceId}`, {
+      sinks: [{ type: 'topology', id: (await api('GET', `/v1/cmdb/sources/${sourceId}`)).json().sinks[0].id }, { type: 'webhook', id: webhookSinkId, url: webhook.url, maxAttempts: 2 }],
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    webhook.mode = 'down';
+    const host = cmdb.emulator.state.createHost('10.99.0.1', { bk_host_name: 'dead-letter-host' });
+    await eventually(
+      async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events.length > 0,
+      () => 'a dead letter appears',
+    );
+    const dead = (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events;
+    const sinkState = dead[0].sinks.find((sink: { sinkId: string }) => sink.sinkId === webhookSinkId);
+    assert.equal(sinkState.state, 'dead');
+    assert.equal(sinkState.attempts, 2);
+    assert.match(sinkState.lastError, /503/);
+
+    webhook.mode = 'up';
+    const redrive = await api('POST', `/v1/cmdb/sources/${sourceId}/dead-letters/redrive`, { sinkId: webhookSinkId });
+    assert.equal(redrive.statusCode, 202, redrive.body);
+    assert.ok(redrive.json().redriven >= 1);
+    await eventually(
+      () => webhook.accepted.some((event) => event.resource === 'host' && event.detail.bk_host_id === host.bk_host_id),
+      () => 're-driven event delivered',
+    );
+    await eventually(
+      async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events.length === 0,
+      () => 'no dead letters remain',
+    );
+  });
+
+  test('a CMDB that denies the watch marks that watcher failed with the permission detail; resync after the grant recovers', async () => {
+    cmdb.emulator.state.denyWatch('module');
+    const created = await api('POST', '/v1/cmdb/sources', {
+      name: 'denied',
+      baseUrl: cmdb.emulator.url,
+      apiStyle: 'native',
+      username: 'ops-bot',
+      resources: [{ resource: 'module', mode: 'realtime', fields: ['bk_module_name'] }],
+      sinks: [{ type: 'topology' }],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const deniedId = created.json().id;
+    try {
+      await eventually(
+        async () => (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0].state === 'failed',
+        async () => JSON.stringify((await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json()),
+      );
+      const status = (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0];
+      assert.match(status.stateDetail, /watch_module_event/);
+      cmdb.emulator.state.allowWatch('module');
+      assert.equal((await api('POST', `/v1/cmdb/sources/${deniedId}/resync`)).statusCode, 202);
+      await eventually(
+        async () => (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0].state === 'watching',
+        () => 'the watcher recovers once permitted',
+      );
+    } finally {
+      assert.equal((await api('DELETE', `/v1/cmdb/sources/${deniedId}`)).statusCode, 204);
+    }
+    assert.equal((await api('GET', `/v1/cmdb/sources/${deniedId}`)).statusCode, 404);
+  });
+
+  test('secrets appear neither in workflow history nor in the API log', async () => {
+    for (const workflowId of [cmdbWatchWorkflowId(sourceId, 'host'), cmdbReplayWorkflowId(sourceId, webhookSinkId)]) {
+      const history = JSON.stringify(await client.workflow.getHandle(workflowId).fetchHistory());
+      for (const secret of [CMDB_AUTH.appSecret, WEBHOOK_SECRET]) {
+        assert.ok(!history.includes(secret), `${workflowId} history has no secret`);
+        assert.ok(!history.includes(Buffer.from(secret).toString('base64').slice(0, 16)), 'nor base64-encoded');
+      }
+    }
+    assert.ok(apiLog.length > 0);
+    assert.ok(!apiLog.includes(CMDB_AUTH.appSecret) && !apiLog.includes(WEBHOOK_SECRET), 'the API log has no secret');
+  });
+});
