@@ -148,4 +148,31 @@ describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
     assert.equal(stored.workerIdentity, 'worker-a');
     assert.deepEqual(stored.completedAt, completedAt);
   });
+
+  test('failure messages are encrypted too: a failing activity leaves no plaintext error in Temporal', async () => {
+    if (!running) await startWorkers();
+    const missingProbe = randomUUID();
+    const handle = await client.workflow.start('probeWorkflow', {
+      workflowId: `probe:${missingProbe}`,
+      taskQueue: `${config.temporal.taskQueuePrefix}dr`,
+      args: [{ probeId: missingProbe, note: 'never recorded' }],
+    });
+    try {
+      let lastFailure: { message?: string | null; encodedAttributes?: unknown } | null | undefined;
+      for (let attempt = 0; attempt < 100 && !lastFailure; attempt += 1) {
+        const description = await client.workflowService.describeWorkflowExecution({
+          namespace: config.temporal.namespace,
+          execution: { workflowId: handle.workflowId },
+        });
+        lastFailure = description.pendingActivities?.[0]?.lastFailure;
+        if (!lastFailure) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(lastFailure, 'the activity failed at least once');
+      assert.equal(lastFailure.message, 'Encoded failure');
+      assert.ok(lastFailure.encodedAttributes, 'the real message travels encrypted');
+      assert.ok(!JSON.stringify(lastFailure).includes(missingProbe), 'the error text (which names the probe) is not readable');
+    } finally {
+      await handle.terminate('test done');
+    }
+  });
 });
