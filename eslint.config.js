@@ -14,7 +14,7 @@ const fence = (files, patterns, paths = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.opsflow/**', 'examples/**/node_modules/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.opsflow/**', 'examples/**/node_modules/**', '**/.bundle-tmp-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

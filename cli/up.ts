@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../scripts/stack/postgres.ts';
 import { startTemporalDevServer } from '../scripts/stack/temporal-dev.ts';
 import { EncryptionCodec } from '../temporal/codec.ts';
 import { connectWorkerConnection, temporalTarget } from '../temporal/connection.ts';
-import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
+import { bundleWorkflows, createWorkers, runWorkersUntil } from '../workers/worker.ts';
 import { openRuntime } from '../workers/runtime.ts';
 import { installTemporalRuntime } from '../workers/telemetry.ts';
 import { seedDemo } from '../workers/demo.ts';
@@ -40,8 +40,9 @@ export const upCommand: CliCommand = {
 
     try {
       const workerMetricsUrl = installTemporalRuntime(logger, config.workerMetricsPort);
-      let databaseUrl: string | undefined;
-      if (!config.database.url) {
+      // PostgreSQL, Temporal and the workflow bundle do not depend on each other: start them side by side.
+      const startPostgres = async (): Promise<string | undefined> => {
+        if (config.database.url) return undefined;
         logger.info({ port: config.database.embeddedPort, dir: paths.postgresDir }, 'starting embedded PostgreSQL');
         const postgres = await startEmbeddedPostgres({
           dataDir: paths.postgresDir,
@@ -50,26 +51,31 @@ export const upCommand: CliCommand = {
           onLog: (line) => logger.debug({ component: 'postgres' }, line),
         });
         cleanups.push(() => postgres.stop());
-        databaseUrl = postgres.url;
-        started('PostgreSQL');
-      }
-      let uiUrl: string | undefined;
-      if (!config.temporal.address) {
+        return postgres.url;
+      };
+      const startTemporal = async (): Promise<string | undefined> => {
+        if (config.temporal.address) return undefined;
         logger.info({ port: config.temporal.devPort, ui: config.temporal.uiPort }, 'starting Temporal dev server');
-        const apiUrl = `http://127.0.0.1:${config.api.port}`;
         const temporal = await startTemporalDevServer({
           executable: process.env.OPSFLOW_TEMPORAL_BIN ?? 'temporal',
           port: config.temporal.devPort,
           uiPort: config.temporal.uiPort,
           dbFile: paths.temporalDb,
           namespace: config.temporal.namespace,
-          uiCodecEndpoint: config.codec.enabled ? `${apiUrl}/codec` : undefined,
+          uiCodecEndpoint: config.codec.enabled ? `http://127.0.0.1:${config.api.port}/codec` : undefined,
           onLog: (line) => logger.debug({ component: 'temporal' }, line),
         });
         cleanups.push(() => temporal.stop());
-        uiUrl = temporal.uiUrl;
-        started('Temporal');
-      }
+        return temporal.uiUrl;
+      };
+      // allSettled, so that whatever did start is registered for cleanup before a failure is reported.
+      const [postgresStart, temporalStart, bundleStart] = await Promise.allSettled([startPostgres(), startTemporal(), bundleWorkflows()]);
+      const failure = [postgresStart, temporalStart, bundleStart].find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
+      const databaseUrl = (postgresStart as PromiseFulfilledResult<string | undefined>).value;
+      const uiUrl = (temporalStart as PromiseFulfilledResult<string | undefined>).value;
+      const workflowBundle = (bundleStart as PromiseFulfilledResult<Awaited<ReturnType<typeof bundleWorkflows>>>).value;
+      started('PostgreSQL and Temporal');
 
       const runtime = await openRuntime(config, { databaseUrl });
       cleanups.push(() => runtime.close());
@@ -80,7 +86,7 @@ export const upCommand: CliCommand = {
       const connection = await connectWorkerConnection(config);
       cleanups.push(() => connection.close());
       const workers = await createWorkers(
-        { config, connection, keyring: runtime.keyring, orm: runtime.orm },
+        { config, connection, keyring: runtime.keyring, orm: runtime.orm, workflowBundle },
         ALL_TASK_QUEUES,
       );
       const running = runWorkersUntil(workers, stop.signal);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
 import { CmdbSource } from '../../db/entities/cmdb-source.ts';
+import { CmdbHostCloudLink, CMDB_CLOUD_MATCHES } from '../../db/entities/cmdb-host-cloud-link.ts';
 import { CMDB_SINK_STATES, listEvents } from '../../db/repositories/cmdb-reports.ts';
 import { topologyTree } from '../../db/repositories/cmdb-mirror.ts';
 import { CMDB_REPLAY_RESOURCES } from '../../contracts/cmdb.ts';
@@ -66,6 +67,35 @@ export function cmdbEventRoutes({ orm }: CmdbEventRouteDeps): RouteDefinition[] 
       async handler({ query }) {
         const events = await listEvents(orm, query, async (sourceId) => (await orm.em.fork().findOne(CmdbSource, { id: sourceId }))?.sinks ?? []);
         return { events: events.map((event) => ({ ...event, receivedAt: event.receivedAt.toISOString() })) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/cmdb/sources/:id/cloud-links',
+      summary: 'CMDB hosts matched to cloud inventory instances by the cloud-link sink',
+      tags: ['cmdb'],
+      auth: 'viewer',
+      params: z.object({ id: z.uuid() }),
+      response: {
+        200: z
+          .object({
+            links: z.array(
+              z.object({
+                bkHostId: z.number().int(),
+                resourceId: z.uuid().describe('The cloud instance in GET /v1/resources.'),
+                matchedBy: z.enum(CMDB_CLOUD_MATCHES).describe('bk_cloud_inst_id equal to the instance id, or an inner IP among its private IPs.'),
+                linkedAt: z.iso.datetime(),
+              }),
+            ),
+          })
+          .meta({ id: 'CmdbCloudLinks' }),
+      },
+      async handler({ params }) {
+        await requireSource(params.id);
+        const links = await orm.em.fork().find(CmdbHostCloudLink, { sourceId: params.id }, { orderBy: { bkHostId: 'asc', resourceId: 'asc' } });
+        return {
+          links: links.map((link) => ({ bkHostId: link.bkHostId, resourceId: link.resourceId, matchedBy: link.matchedBy, linkedAt: link.linkedAt.toISOString() })),
+        };
       },
     }),
     defineRoute({

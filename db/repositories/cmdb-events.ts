@@ -71,7 +71,8 @@ export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ sto
       'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
       [batch.sourceId, batch.resource],
     );
-    if (!row) throw new Error(`no cursor row for ${batch.resource} of CMDB source ${batch.sourceId}`);
+    // The source (or this resource) was removed while the poll was out: nothing to keep.
+    if (!row) return { stored: 0, lastSeq: 0 };
     // CMDB collapses events with identical cursors (last wins); do the same within one answer.
     const byCursor = new Map<string, IncomingCmdbEvent>();
     for (const event of batch.events) {

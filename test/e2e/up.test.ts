@@ -64,6 +64,7 @@ test('opsflow up: ready, Web UI, demo probes, clean SIGINT, data reused on resta
     OPSFLOW_TEMPORAL_PORT: String(temporal),
     OPSFLOW_TEMPORAL_UI_PORT: String(ui),
     OPSFLOW_WORKER_METRICS_PORT: String(await freePort()),
+    OPSFLOW_CMDB_EMULATOR_PORT: String(await freePort()),
     OPSFLOW_LOG_LEVEL: 'warn',
   };
   try {
