@@ -9,13 +9,13 @@ import {
   CloudUnavailableError,
   CloudUnsupportedError,
 } from '../../integrations/clouds/errors.ts';
-import type { CloudSession, NormalizedResource, ResourceType } from '../../integrations/clouds/provider.ts';
+import type { CloudSession, ResourceType } from '../../integrations/clouds/provider.ts';
 import { startAliyunFixture } from '../../integrations/clouds/providers/aliyun/fixture-server.ts';
 import type { AliyunFixtureServer } from '../../integrations/clouds/providers/aliyun/fixture-server.ts';
 import type { AliyunRegionRecords } from '../../integrations/clouds/providers/aliyun/fixture-data.ts';
 import { aliyunProvider } from '../../integrations/clouds/providers/aliyun/index.ts';
 import type { AliyunCredentials } from '../../integrations/clouds/providers/aliyun/index.ts';
-import { runProviderContract } from './contract.ts';
+import { runProviderContract, listAll } from './contract.ts';
 
 let fixture: AliyunFixtureServer;
 
@@ -42,17 +42,6 @@ for (const signatureVersion of ['v3', 'v2'] as const) {
     ({ pageSize, credentials: which }) => connect(which === 'invalid' ? { signatureVersion, accessKeyId: 'LTAI5tNoSuchKey000000' } : { signatureVersion }, pageSize),
     { smallPageSize: 4, relationsResolve: true, regions: () => ['cn-hangzhou', 'cn-shanghai'] },
   );
-}
-
-async function listAll(session: CloudSession, type: ResourceType, region: string): Promise<NormalizedResource[]> {
-  const resources: NormalizedResource[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await session.list(type, region, pageToken);
-    resources.push(...page.resources);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return resources;
 }
 
 describe('aliyun provider', () => {

@@ -33,9 +33,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CloudResponseError, CloudThrottledError, CloudUnavailableError } from '../../integrations/clouds/errors.ts';
 import { hasInstanceLifecycle, hasLoadBalancerTargets } from '../../integrations/clouds/provider.ts';
-import type { CloudSession, NormalizedResource, ResourceType } from '../../integrations/clouds/provider.ts';
 import { awsProvider } from '../../integrations/clouds/providers/aws/index.ts';
-import { runProviderContract } from './contract.ts';
+import { runProviderContract, listAll } from './contract.ts';
 import { motoBinary, startMoto } from './moto-server.ts';
 import type { MotoServer } from './moto-server.ts';
 
@@ -111,17 +110,6 @@ async function seedRegion(region: string): Promise<void> {
   }));
   seeded.set(region, { vpcId, subnetIds, securityGroupId, loadBalancerArn, imageId: image.ImageId as string });
   for (const client of [ec2, elastiCache, elbv2]) client.destroy();
-}
-
-async function listAll(session: CloudSession, type: ResourceType, region: string): Promise<NormalizedResource[]> {
-  const resources: NormalizedResource[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await session.list(type, region, pageToken);
-    resources.push(...page.resources);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return resources;
 }
 
 // `npm test` installs moto, so a missing moto is a broken bootstrap: the tests fail rather than skip.

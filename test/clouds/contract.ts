@@ -23,7 +23,8 @@ export interface ContractOptions {
 
 const maxPages = 100_000;
 
-async function listAll(session: CloudSession, type: ResourceType, region: string): Promise<{ resources: NormalizedResource[]; pages: number }> {
+/** Pages through a listing to its end, failing on a token that does not advance or a listing that never ends. */
+export async function listEveryPage(session: CloudSession, type: ResourceType, region: string): Promise<{ resources: NormalizedResource[]; pages: number }> {
   const resources: NormalizedResource[] = [];
   let pageToken: string | undefined;
   let pages = 0;
@@ -38,6 +39,10 @@ async function listAll(session: CloudSession, type: ResourceType, region: string
     pageToken = page.nextPageToken;
   } while (pageToken !== undefined);
   return { resources, pages };
+}
+
+export async function listAll(session: CloudSession, type: ResourceType, region: string): Promise<NormalizedResource[]> {
+  return (await listEveryPage(session, type, region)).resources;
 }
 
 export function runProviderContract(
@@ -83,8 +88,8 @@ export function runProviderContract(
         const large = await open({ pageSize: 1000 });
         let total = 0;
         for (const region of regions) {
-          const paged = await listAll(small, type, region);
-          const whole = await listAll(large, type, region);
+          const paged = await listEveryPage(small, type, region);
+          const whole = await listEveryPage(large, type, region);
           const ids = paged.resources.map((resource) => resource.externalId);
           assert.equal(new Set(ids).size, ids.length, `${type} in ${region}: no resource on two pages`);
           assert.deepEqual(

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CloudAuthError, CloudNotFoundError, CloudRequestError, CloudUnavailableError } from '../../integrations/clouds/errors.ts';
-import type { CloudSession, NormalizedResource, ResourceType } from '../../integrations/clouds/provider.ts';
+import type { NormalizedResource } from '../../integrations/clouds/provider.ts';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import type { SimCredentials } from '../../integrations/clouds/providers/sim/index.ts';
-import { runProviderContract } from './contract.ts';
+import { runProviderContract, listAll } from './contract.ts';
 
 const account: SimCredentials = { seed: 'contract', instancesPerRegion: 40, generation: 3 };
 
@@ -16,17 +16,6 @@ runProviderContract(
   ({ pageSize, credentials }) => simProvider.connect({ credentials: { ...account, revoked: credentials === 'invalid' }, pageSize }),
   { smallPageSize: 7, relationsResolve: true },
 );
-
-async function listAll(session: CloudSession, type: ResourceType, region: string): Promise<NormalizedResource[]> {
-  const resources: NormalizedResource[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await session.list(type, region, pageToken);
-    resources.push(...page.resources);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return resources;
-}
 
 function byId(resources: NormalizedResource[]): Map<string, NormalizedResource> {
   return new Map(resources.map((resource) => [resource.externalId, resource]));
