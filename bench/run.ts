@@ -2,6 +2,7 @@
 // the same run (ours vs a baseline or the raw limit), because absolute times on shared machines are noise.
 import { codecBenchmark } from './codec.ts';
 import { syncBenchmark } from './sync.ts';
+import { cmdbBenchmark } from './cmdb.ts';
 
 export interface Benchmark {
   name: string;
@@ -9,7 +10,7 @@ export interface Benchmark {
   run(args: string[]): Promise<void>;
 }
 
-const BENCHMARKS: Benchmark[] = [codecBenchmark, syncBenchmark];
+const BENCHMARKS: Benchmark[] = [codecBenchmark, syncBenchmark, cmdbBenchmark];
 
 const [name, ...args] = process.argv.slice(2);
 const chosen = name ? BENCHMARKS.filter((bench) => bench.name === name) : BENCHMARKS;

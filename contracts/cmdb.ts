@@ -1,7 +1,6 @@
 // The CMDB watch-replay contract shared by the API, the workflows and the activities: how a source's watched
 // resources and sinks are described, workflow inputs (ids only), signals, and the workflow/schedule ids.
 import { defineSignal } from '@temporalio/workflow';
-import { z } from 'zod';
 
 /** Resources opsflow mirrors and replays (the business > set > module > host topology and host relations). */
 export const CMDB_REPLAY_RESOURCES = ['biz', 'set', 'module', 'host', 'host_relation'] as const;
@@ -40,14 +39,13 @@ export type CmdbStoredSink =
 /** Attempts after which a webhook delivery is dead-lettered (visible and re-drivable through the API). */
 export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 8;
 
-export const cmdbWatchInputSchema = z.object({
-  sourceId: z.uuid(),
-  resource: z.enum(CMDB_REPLAY_RESOURCES),
-  mode: z.enum(CMDB_WATCH_MODES),
+export interface CmdbWatchInput {
+  sourceId: string;
+  resource: CmdbReplayResource;
+  mode: CmdbWatchMode;
   /** Polls done by earlier runs of this watcher (carried over continue-as-new). */
-  polls: z.number().int().nonnegative().default(0),
-});
-export type CmdbWatchInput = z.input<typeof cmdbWatchInputSchema>;
+  polls?: number;
+}
 
 export interface CmdbReplayInput {
   sourceId: string;

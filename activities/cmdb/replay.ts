@@ -16,7 +16,8 @@ import {
   recordSinkTrouble,
   type StoredCmdbEvent,
 } from '../../db/repositories/cmdb-events.ts';
-import { applyTopologyChanges, collapseChanges } from '../../db/repositories/cmdb-mirror.ts';
+import { applyStoredTopologyEvents, collapseChanges } from '../../db/repositories/cmdb-mirror.ts';
+import { relinkHosts } from '../../db/repositories/cmdb-cloud-links.ts';
 import { deliverWebhook, WebhookDeliveryError } from '../../integrations/cmdb/webhook.ts';
 import { CMDB_ERROR_TYPES, type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
 import { cmdbSinkSecretContext } from './source-access.ts';
@@ -51,31 +52,19 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
     });
   }
 
+  /** The topology mirror is applied inside PostgreSQL, from the stored events, in the position's transaction. */
+  async function replayTopology(sourceId: string, sinkId: string, resource: CmdbReplayResource): Promise<number> {
+    return orm.em.fork().transactional(async (tx) => {
+      const position = await lockSinkPosition(tx, sourceId, sinkId, resource);
+      const { count, lastSeq } = await applyStoredTopologyEvents(tx, sourceId, resource, position, TOPOLOGY_BATCH);
+      if (count > 0) await moveSinkPosition(tx, sourceId, sinkId, resource, lastSeq);
+      return count;
+    });
+  }
+
   async function linkHostsToCloud(tx: EntityManager, sourceId: string, events: StoredCmdbEvent[]): Promise<void> {
     const { upserts, deletes } = collapseChanges('host', events.map((event) => ({ eventType: event.eventType, detail: event.detail })));
-    const touched = [...upserts, ...deletes].map((detail) => Number(detail.bk_host_id));
-    await tx.execute(
-      'delete from cmdb_host_cloud_link where source_id = ? and bk_host_id in (select (jsonb_array_elements_text(?::jsonb))::int)',
-      [sourceId, JSON.stringify(touched)],
-    );
-    if (upserts.length === 0) return;
-    const hosts = upserts.map((detail) => ({
-      bk_host_id: Number(detail.bk_host_id),
-      cloud_inst_id: detail.bk_cloud_inst_id ? String(detail.bk_cloud_inst_id) : null,
-      ips: String(detail.bk_host_innerip ?? '').split(',').map((ip) => ip.trim()).filter((ip) => ip !== ''),
-    }));
-    // A cloud instance matches by its external id (bk_cloud_inst_id) or by one of its private IPs.
-    await tx.execute(
-      `insert into cmdb_host_cloud_link (id, source_id, bk_host_id, resource_id, matched_by, linked_at)
-       select gen_random_uuid(), ?, x.bk_host_id, r.id,
-              case when r.external_id = x.cloud_inst_id then 'cloud-inst-id' else 'inner-ip' end, now()
-       from jsonb_to_recordset(?::jsonb) as x(bk_host_id int, cloud_inst_id text, ips jsonb)
-       join resource r on r.type = 'instance' and r.expired_at is null
-        and (r.external_id = x.cloud_inst_id
-             or jsonb_exists_any(coalesce(r.attributes -> 'privateIps', '[]'::jsonb), array(select jsonb_array_elements_text(x.ips))))
-       on conflict (source_id, bk_host_id, resource_id) do nothing`,
-      [sourceId, JSON.stringify(hosts)],
-    );
+    await relinkHosts(tx, sourceId, upserts, deletes);
   }
 
   async function deliver(source: CmdbSource, sink: WebhookSink, resource: string, event: StoredCmdbEvent): Promise<void> {
@@ -160,13 +149,12 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
       let applied = 0;
       for (const { resource } of source.resources) {
         for (;;) {
-          const count = await replayInTransaction(source.id, sink.id, resource, async (tx, events) => {
-            if (sink.type === 'topology') {
-              await applyTopologyChanges(tx, source.id, resource, events.map((event) => ({ eventType: event.eventType, detail: event.detail })));
-            } else if (resource === 'host') {
-              await linkHostsToCloud(tx, source.id, events);
-            }
-          });
+          const count =
+            sink.type === 'topology'
+              ? await replayTopology(source.id, sink.id, resource)
+              : await replayInTransaction(source.id, sink.id, resource, async (tx, events) => {
+                  if (resource === 'host') await linkHostsToCloud(tx, source.id, events);
+                });
           applied += count;
           Context.current().heartbeat();
           if (Date.now() > deadline) return { applied, more: true, gone: false };

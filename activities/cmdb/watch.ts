@@ -16,6 +16,7 @@ import type { ResourceWatchRequest, ResourceWatchResult } from '../../integratio
 import { effectiveFields, type CmdbPollOutcome, type CmdbReplayResource } from '../../contracts/cmdb.ts';
 import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb-events.ts';
 import { replaceTopologyResource } from '../../db/repositories/cmdb-mirror.ts';
+import { relinkHosts } from '../../db/repositories/cmdb-cloud-links.ts';
 import { openCmdbSource, watchedResource, type OpenedSource } from './source-access.ts';
 import { listCmdbResource } from './relist.ts';
 
@@ -32,6 +33,9 @@ export interface CmdbResourceRef {
 
 const HEARTBEAT_EVERY_MS = 3_000;
 const CMDB_MAX_EVENTS_PER_CALL = 200;
+/** Limits of one poll activity that catches up on a backlog: then the watcher wakes the sinks and polls again. */
+const MAX_BATCHES_PER_POLL = 25;
+const MAX_POLL_CALL_MS = 5_000;
 /** bk_start_from goes this far before the caught-up time, so an event written in the same second is not missed. */
 const MAX_RESUME_MARGIN_SECONDS = 60;
 
@@ -68,7 +72,13 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
   const retentionSeconds = config.cmdb.retentionSeconds;
   const resumeMargin = Math.min(MAX_RESUME_MARGIN_SECONDS, Math.floor(retentionSeconds / 4));
 
-  async function store(ref: CmdbResourceRef, result: ResourceWatchResult, requestedAt: Date, sinkIds: string[]): Promise<CmdbPollOutcome> {
+  async function store(
+    ref: CmdbResourceRef,
+    result: ResourceWatchResult,
+    requestedAt: Date,
+    sinkIds: string[],
+    expectedCursor: string,
+  ): Promise<CmdbPollOutcome> {
     // An answer with fewer than the per-call maximum held every matching event that existed when CMDB read the chain.
     const drained = !result.watched || result.events.length < CMDB_MAX_EVENTS_PER_CALL;
     const { stored } = await storeCmdbBatch(orm, {
@@ -78,6 +88,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       cursor: result.cursor,
       receivedAt: new Date(),
       caughtUpAt: drained ? requestedAt : null,
+      expectedCursor,
     });
     return { kind: 'stored', received: result.events.length, stored, drained, sinkIds };
   }
@@ -94,12 +105,43 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
       const position = await ensureCursorRow(orm, ref.sourceId, ref.resource);
       if (!position.cursor || position.relistRequested) return { kind: 'needs-start' };
-      const requestedAt = new Date();
+      const sinkIds = opened.source.sinks.map((sink) => sink.id);
+      const request = watchRequest(opened, ref.resource);
+      const started = Date.now();
+      let received = 0;
+      let stored = 0;
       try {
-        const result = await heartbeating((signal) =>
-          opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_cursor: position.cursor! }, { signal }),
-        );
-        return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id));
+        // A backlog is drained batch after batch in this one call (each batch committed with its cursor), so
+        // catching up costs one activity per many batches, not one per 200 events; while a full batch is being
+        // stored the next one is already fetched.
+        return await heartbeating(async (cancelled) => {
+          // Ends a prefetch left in flight when storing fails.
+          const done = new AbortController();
+          const signal = AbortSignal.any([cancelled, done.signal]);
+          const fetchAfter = (after: string): Promise<{ result: ResourceWatchResult; requestedAt: Date; after: string }> => {
+            const requestedAt = new Date();
+            return opened.client.resourceWatch({ ...request, bk_cursor: after }, { signal }).then((result) => ({ result, requestedAt, after }));
+          };
+          let next: ReturnType<typeof fetchAfter> | undefined = fetchAfter(position.cursor!);
+          for (let batches = 1; ; batches += 1) {
+            const fetched: { result: ResourceWatchResult; requestedAt: Date; after: string } = await next!;
+            const { result, requestedAt, after } = fetched;
+            const more: boolean = result.events.length >= CMDB_MAX_EVENTS_PER_CALL && batches < MAX_BATCHES_PER_POLL && Date.now() - started < MAX_POLL_CALL_MS;
+            // A prefetch that fails is reported by the next loop turn, or not at all once this call has returned.
+            next = more ? fetchAfter(result.cursor) : undefined;
+            next?.catch(() => undefined);
+            let outcome: CmdbPollOutcome;
+            try {
+              outcome = await store(ref, result, requestedAt, sinkIds, after);
+            } catch (error) {
+              done.abort();
+              throw error;
+            }
+            received += result.events.length;
+            stored += outcome.kind === 'stored' ? outcome.stored : 0;
+            if (!next) return { ...outcome, received, stored } as CmdbPollOutcome;
+          }
+        });
       } catch (error) {
         if (error instanceof CmdbCursorExpiredError) {
           const nowSec = Math.floor(Date.now() / 1000);
@@ -124,10 +166,11 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
       const requestedAt = new Date();
       try {
+        const position = await ensureCursorRow(orm, ref.sourceId, ref.resource);
         const result = await heartbeating((signal) =>
           opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_start_from: ref.startFrom }, { signal }),
         );
-        return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id));
+        return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id), position.cursor ?? '');
       } catch (error) {
         if (error instanceof CmdbStartFromOutOfRangeError) return { kind: 'cursor-expired', resumeFrom: null };
         const detail = refusal(error);
@@ -149,19 +192,29 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       const bookmarkedAt = new Date();
       try {
         const bookmark = await heartbeating((signal) => opened.client.resourceWatch(request, { signal }));
+        // Sinks that hold state (the mirror, the cloud links) take the listing; the webhook sink gets changes only.
         const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
-        if (topology) {
+        const cloudLink = ref.resource === 'host' ? opened.source.sinks.find((sink) => sink.type === 'cloud-link') : undefined;
+        if (topology || cloudLink) {
           const listed = await heartbeating((signal) =>
             listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal, onPage: () => Context.current().heartbeat() }),
           );
           await orm.em.fork().transactional(async (tx) => {
-            await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
             const [row] = await tx.execute<Array<{ last_seq: string }>>(
               'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
               [ref.sourceId, ref.resource],
             );
-            await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
-            await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, Number(row?.last_seq ?? 0));
+            const lastSeq = Number(row?.last_seq ?? 0);
+            if (topology) {
+              await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
+              await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
+              await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, lastSeq);
+            }
+            if (cloudLink) {
+              await lockSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource);
+              await relinkHosts(tx, ref.sourceId, listed, [], true);
+              await moveSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource, lastSeq);
+            }
           });
         }
         await orm.em.fork().execute(

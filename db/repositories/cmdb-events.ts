@@ -2,6 +2,7 @@
 // transaction (de-duplicated on the cursor), and each sink moves its own position through them in order.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../orm.ts';
+import { boundQuery } from '../bound-query.ts';
 import type { CmdbEventSinkTrouble } from '../entities/cmdb-event.ts';
 import type { CmdbCursorState } from '../../contracts/cmdb.ts';
 
@@ -59,6 +60,11 @@ export interface StoreBatch {
   receivedAt: Date;
   /** Set when this answer proves opsflow had every event as of this time. */
   caughtUpAt: Date | null;
+  /**
+   * The cursor the answer continues from. When the stored cursor is no longer this one (a resync reset it, or an
+   * abandoned attempt of a poll finishes late) the batch is dropped: the next poll fetches from the stored cursor.
+   */
+  expectedCursor?: string;
 }
 
 /**
@@ -67,12 +73,13 @@ export interface StoreBatch {
  */
 export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ stored: number; lastSeq: number }> {
   return orm.em.fork().transactional(async (tx) => {
-    const [row] = await tx.execute<Array<{ last_seq: string }>>(
-      'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
+    const [row] = await tx.execute<Array<{ last_seq: string; cursor: string | null }>>(
+      'select last_seq, cursor from cmdb_cursor where source_id = ? and resource = ? for update',
       [batch.sourceId, batch.resource],
     );
     // The source (or this resource) was removed while the poll was out: nothing to keep.
     if (!row) return { stored: 0, lastSeq: 0 };
+    if (batch.expectedCursor !== undefined && (row.cursor ?? '') !== batch.expectedCursor) return { stored: 0, lastSeq: Number(row.last_seq) };
     // CMDB collapses events with identical cursors (last wins); do the same within one answer.
     const byCursor = new Map<string, IncomingCmdbEvent>();
     for (const event of batch.events) {
@@ -82,10 +89,11 @@ export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ sto
     const candidates = [...byCursor.values()];
     const known = new Set<string>();
     if (candidates.length > 0) {
-      const existing = await tx.execute<Array<{ cursor: string }>>(
-        `select cursor from cmdb_event where source_id = ? and resource = ?
-           and cursor in (select jsonb_array_elements_text(?::jsonb))`,
-        [batch.sourceId, batch.resource, JSON.stringify(candidates.map((event) => event.cursor))],
+      const existing = await boundQuery<{ cursor: string }>(
+        tx,
+        // An array comparison keeps this an index lookup on (source_id, resource, cursor) however long the chain grows.
+        'select cursor from cmdb_event where source_id = $1 and resource = $2 and cursor = any($3::text[])',
+        [batch.sourceId, batch.resource, candidates.map((event) => event.cursor)],
       );
       for (const { cursor } of existing) known.add(cursor);
     }
@@ -94,10 +102,11 @@ export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ sto
       .filter((event) => !known.has(event.cursor))
       .map((event) => ({ seq: ++seq, cursor: event.cursor, event_type: event.eventType, detail: event.detail }));
     if (fresh.length > 0) {
-      await tx.execute(
+      await boundQuery(
+        tx,
         `insert into cmdb_event (id, source_id, resource, seq, cursor, event_type, detail, received_at, sink_states)
-         select gen_random_uuid(), ?, ?, x.seq, x.cursor, x.event_type, x.detail, ?, '{}'::jsonb
-         from jsonb_to_recordset(?::jsonb) as x(seq bigint, cursor text, event_type text, detail jsonb)`,
+         select gen_random_uuid(), $1, $2, x.seq, x.cursor, x.event_type, x.detail, $3, '{}'::jsonb
+         from jsonb_to_recordset($4::jsonb) as x(seq bigint, cursor text, event_type text, detail jsonb)`,
         [batch.sourceId, batch.resource, batch.receivedAt, JSON.stringify(fresh)],
       );
     }

@@ -2,6 +2,7 @@
 // replayed events (last change per object wins within a batch), replaced wholesale by a re-list, read as a tree.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../orm.ts';
+import { boundQuery } from '../bound-query.ts';
 import type { CmdbReplayResource } from '../../contracts/cmdb.ts';
 
 type Detail = Record<string, unknown>;
@@ -99,10 +100,11 @@ async function upsertRows(tx: EntityManager, sourceId: string, spec: MirrorTable
     ...(spec.keepsDetail ? ['detail jsonb'] : []),
   ];
   const all = [...keyColumns, ...valueColumns];
-  await tx.execute(
+  await boundQuery(
+    tx,
     `insert into ${spec.table} (id, source_id, ${all.join(', ')}, updated_at)
-     select gen_random_uuid(), ?, ${all.map((column) => `x.${column}`).join(', ')}, now()
-     from jsonb_to_recordset(?::jsonb) as x(${recordset.join(', ')})
+     select gen_random_uuid(), $1, ${all.map((column) => `x.${column}`).join(', ')}, now()
+     from jsonb_to_recordset($2::jsonb) as x(${recordset.join(', ')})
      on conflict (source_id, ${keyColumns.join(', ')}) do update set
        ${[...valueColumns, 'updated_at'].map((column) => `${column} = excluded.${column}`).join(', ')}`,
     [sourceId, JSON.stringify(rowsOf(spec, details))],
@@ -112,9 +114,10 @@ async function upsertRows(tx: EntityManager, sourceId: string, spec: MirrorTable
 async function deleteRows(tx: EntityManager, sourceId: string, spec: MirrorTable, details: readonly Detail[]): Promise<void> {
   if (details.length === 0) return;
   const keyColumns = spec.key.map(([column]) => column);
-  await tx.execute(
-    `delete from ${spec.table} t using jsonb_to_recordset(?::jsonb) as x(${keyColumns.map((column) => `${column} int`).join(', ')})
-     where t.source_id = ? and ${keyColumns.map((column) => `t.${column} = x.${column}`).join(' and ')}`,
+  await boundQuery(
+    tx,
+    `delete from ${spec.table} t using jsonb_to_recordset($1::jsonb) as x(${keyColumns.map((column) => `${column} int`).join(', ')})
+     where t.source_id = $2 and ${keyColumns.map((column) => `t.${column} = x.${column}`).join(' and ')}`,
     [JSON.stringify(rowsOf({ ...spec, columns: [], keepsDetail: false }, details)), sourceId],
   );
 }
@@ -127,14 +130,70 @@ export async function applyTopologyChanges(tx: EntityManager, sourceId: string, 
   await upsertRows(tx, sourceId, spec, upserts);
 }
 
+// The same mapping as MIRROR, as SQL over a stored event's detail (for replay straight from cmdb_event).
+const detailInt = (field: string) => `(e.detail ->> '${field}')::int`;
+const detailText = (field: string) => `coalesce(e.detail ->> '${field}', '')`;
+const SQL_COLUMNS: Record<CmdbReplayResource, Array<[column: string, expression: string]>> = {
+  biz: [['name', detailText('bk_biz_name')]],
+  set: [['bk_biz_id', detailInt('bk_biz_id')], ['name', detailText('bk_set_name')]],
+  module: [['bk_set_id', detailInt('bk_set_id')], ['bk_biz_id', detailInt('bk_biz_id')], ['name', detailText('bk_module_name')]],
+  host: [['inner_ip', detailText('bk_host_innerip')], ['name', detailText('bk_host_name')], ['cloud_inst_id', `nullif(e.detail ->> 'bk_cloud_inst_id', '')`]],
+  host_relation: [['bk_set_id', detailInt('bk_set_id')], ['bk_biz_id', detailInt('bk_biz_id')]],
+};
+
+/**
+ * Replays the next stored events of a resource (after `afterSeq`, at most `limit`) into the mirror without moving
+ * them through the application: per object the last event of the run decides, as in applyTopologyChanges.
+ */
+export async function applyStoredTopologyEvents(
+  tx: EntityManager,
+  sourceId: string,
+  resource: CmdbReplayResource,
+  afterSeq: number,
+  limit: number,
+): Promise<{ count: number; lastSeq: number }> {
+  const [range] = await tx.execute<Array<{ count: string; last_seq: string | null }>>(
+    `select count(*) as count, max(seq) as last_seq from (
+       select seq from cmdb_event where source_id = ? and resource = ? and seq > ? order by seq limit ?) s`,
+    [sourceId, resource, afterSeq, limit],
+  );
+  const count = Number(range?.count ?? 0);
+  if (count === 0) return { count: 0, lastSeq: afterSeq };
+  const lastSeq = Number(range!.last_seq);
+  const spec = MIRROR[resource];
+  const keys = spec.key.map(([column, field]) => [column, detailInt(field)] as const);
+  const columns = [...SQL_COLUMNS[resource], ...(spec.keepsDetail ? ([['detail', 'e.detail']] as Array<[string, string]>) : [])];
+  const last = `select distinct on (${keys.map(([, expression]) => expression).join(', ')})
+      e.event_type, ${[...keys, ...columns].map(([column, expression]) => `${expression} as ${column}`).join(', ')}
+    from cmdb_event e where e.source_id = ? and e.resource = ? and e.seq > ? and e.seq <= ?
+    order by ${keys.map(([, expression]) => expression).join(', ')}, e.seq desc`;
+  const params = [sourceId, resource, afterSeq, lastSeq];
+  const keyColumns = keys.map(([column]) => column);
+  await tx.execute(
+    `delete from ${spec.table} t using (${last}) l
+     where l.event_type = 'delete' and t.source_id = ? and ${keyColumns.map((column) => `t.${column} = l.${column}`).join(' and ')}`,
+    [...params, sourceId],
+  );
+  const all = [...keyColumns, ...columns.map(([column]) => column)];
+  await tx.execute(
+    `insert into ${spec.table} (id, source_id, ${all.join(', ')}, updated_at)
+     select gen_random_uuid(), ?, ${all.map((column) => `l.${column}`).join(', ')}, now() from (${last}) l where l.event_type <> 'delete'
+     on conflict (source_id, ${keyColumns.join(', ')}) do update set
+       ${[...columns.map(([column]) => column), 'updated_at'].map((column) => `${column} = excluded.${column}`).join(', ')}`,
+    [sourceId, ...params],
+  );
+  return { count, lastSeq };
+}
+
 /** A re-list: the mirror of this resource becomes exactly `listed` (what no longer exists in CMDB is deleted). */
 export async function replaceTopologyResource(tx: EntityManager, sourceId: string, resource: CmdbReplayResource, listed: readonly Detail[]): Promise<void> {
   const spec = MIRROR[resource];
   const keyColumns = spec.key.map(([column]) => column);
   const keys = rowsOf({ ...spec, columns: [], keepsDetail: false }, listed);
-  await tx.execute(
-    `delete from ${spec.table} t where t.source_id = ? and not exists (
-       select 1 from jsonb_to_recordset(?::jsonb) as x(${keyColumns.map((column) => `${column} int`).join(', ')})
+  await boundQuery(
+    tx,
+    `delete from ${spec.table} t where t.source_id = $1 and not exists (
+       select 1 from jsonb_to_recordset($2::jsonb) as x(${keyColumns.map((column) => `${column} int`).join(', ')})
        where ${keyColumns.map((column) => `t.${column} = x.${column}`).join(' and ')})`,
     [sourceId, JSON.stringify(keys)],
   );

@@ -210,6 +210,52 @@ describe('CMDB watch replay', () => {
     assert.ok(webhookStatus.every((sink: { dead: number }) => sink.dead === 0));
   });
 
+  test('an unknown cursor inside the window resumes with bk_start_from: no re-list, nothing lost, nothing twice', async () => {
+    // A CMDB whose window is wider than opsflow's margin, so bk_start_from is accepted.
+    const wide = await startReplayEmulator(3600);
+    const receiver = await startWebhookReceiver();
+    const created = await api('POST', '/v1/cmdb/sources', {
+      name: 'resume',
+      baseUrl: wide.emulator.url,
+      apiStyle: 'esb',
+      appCode: CMDB_AUTH.appCode,
+      appSecret: CMDB_AUTH.appSecret,
+      username: CMDB_AUTH.username,
+      resources: [{ resource: 'set', mode: 'realtime', fields: ['bk_set_name'] }],
+      sinks: [{ type: 'webhook', url: receiver.url, secret: WEBHOOK_SECRET }],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const resumeId = created.json().id;
+    const status = async () => (await api('GET', `/v1/cmdb/sources/${resumeId}/status`)).json().resources[0];
+    try {
+      await eventually(async () => (await status()).state === 'watching', () => 'bookmarked');
+      const relistedAt = (await status()).lastRelistAt;
+      const biz = wide.emulator.state.createBusiness('resume-biz');
+      wide.emulator.state.createSet(biz.bk_biz_id, 'before-resume');
+      await eventually(() => receiver.accepted.length === 2, () => `delivered ${receiver.accepted.length}`);
+      // The cursor becomes one CMDB does not know (as after a CMDB-side loss): 1103007 on the next poll.
+      const storedCursor = async () =>
+        (await orm.em.fork().execute<Array<{ cursor: string }>>('select cursor from cmdb_cursor where source_id = ?', [resumeId]))[0]?.cursor;
+      await orm.em.fork().execute(`update cmdb_cursor set cursor = 'MQ0xDWdvbmU=' where source_id = ?`, [resumeId]);
+      await eventually(async () => (await storedCursor()) !== 'MQ0xDWdvbmU=', () => 'resumed with a new cursor');
+      wide.emulator.state.createSet(biz.bk_biz_id, 'after-resume');
+      await eventually(() => receiver.accepted.some((event) => event.detail.bk_set_name === 'after-resume'), () => 'the change after the resume arrives');
+      // bk_start_from replayed the earlier events again; those already stored kept their one copy (an event from
+      // before the informer's bookmark may be stored now: consumers are idempotent, as CMDB requires anyway).
+      const cursors = receiver.accepted.map((event) => event.cursor);
+      assert.equal(new Set(cursors).size, cursors.length, 'no event is delivered twice');
+      assert.deepEqual(receiver.accepted.map((event) => event.seq), cursors.map((_, index) => index + 1));
+      assert.deepEqual(receiver.accepted.slice(0, 2).map((event) => event.detail.bk_set_name), ['空闲机池', 'before-resume']);
+      assert.equal(receiver.accepted.at(-1)!.detail.bk_set_name, 'after-resume');
+      assert.equal((await status()).lastRelistAt, relistedAt, 'no re-list was needed');
+      assert.equal((await status()).received, receiver.accepted.length);
+    } finally {
+      assert.equal((await api('DELETE', `/v1/cmdb/sources/${resumeId}`)).statusCode, 204);
+      await receiver.close();
+      await wide.close();
+    }
+  });
+
   test('duplicated events are stored and applied once', async () => {
     const resource = 'biz';
     const before = await ensureCursorRow(orm, sourceId, resource);
@@ -319,6 +365,8 @@ describe('CMDB watch replay', () => {
     const byId = await instance('i-linked-by-id', ['172.31.0.9']);
     const byIp = await instance('i-linked-by-ip', ['10.77.0.5', '10.77.0.6']);
     await instance('i-unrelated', ['10.88.0.1']);
+    // A host that exists before the source: the informer start links it.
+    const preexisting = cmdb.emulator.state.createHost('10.77.0.5', { bk_host_name: 'linked-before' });
 
     const created = await api('POST', '/v1/cmdb/sources', {
       name: 'cloud-linked',
@@ -342,23 +390,24 @@ describe('CMDB watch replay', () => {
       const viaId = state.createHost('192.168.1.1', { bk_cloud_inst_id: 'i-linked-by-id' });
       const viaIp = state.createHost('10.77.0.6', {});
       const unmatched = state.createHost('192.168.1.2', {});
-      await eventually(async () => (await links()).length === 2, async () => JSON.stringify(await links()));
+      await eventually(async () => (await links()).length === 3, async () => JSON.stringify(await links()));
       assert.deepEqual(
         (await links()).map((link: { bkHostId: number; resourceId: string; matchedBy: string }) => [link.bkHostId, link.resourceId, link.matchedBy]),
         [
+          [preexisting.bk_host_id, byIp, 'inner-ip'],
           [viaId.bk_host_id, byId, 'cloud-inst-id'],
           [viaIp.bk_host_id, byIp, 'inner-ip'],
         ],
       );
       assert.ok(!(await links()).some((link: { bkHostId: number }) => link.bkHostId === unmatched.bk_host_id));
       state.deleteHost(viaIp.bk_host_id);
-      await eventually(async () => (await links()).length === 1, async () => JSON.stringify(await links()));
+      await eventually(async () => (await links()).length === 2, async () => JSON.stringify(await links()));
     } finally {
       assert.equal((await api('DELETE', `/v1/cmdb/sources/${linkedSource}`)).statusCode, 204);
     }
   });
 
-  test('an interval resource runs from schedule cmdb-watch:<id>:<resource> and drains to the tip', async () => {
+  test('an interval resource runs from schedule cmdb-watch:<id>:<resource> and drains to the tip; PATCH to realtime swaps in a watcher', async () => {
     const created = await api('POST', '/v1/cmdb/sources', {
       name: 'interval',
       baseUrl: cmdb.emulator.url,
@@ -389,10 +438,18 @@ describe('CMDB watch replay', () => {
       const runs = [];
       for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${scheduleId}"` })) runs.push(run.status.name);
       assert.ok(runs.length >= 1);
+
+      // Switching the resource to realtime swaps the schedule for a long-running watcher with the same id.
+      const patched = await api('PATCH', `/v1/cmdb/sources/${intervalSource}`, { resources: [{ resource: 'biz', mode: 'realtime', fields: ['bk_biz_name'] }] });
+      assert.equal(patched.statusCode, 200, patched.body);
+      await assert.rejects(client.schedule.getHandle(scheduleId).describe(), 'the schedule is gone');
+      assert.equal((await client.workflow.getHandle(scheduleId).describe()).status.name, 'RUNNING');
+      cmdb.emulator.state.updateBusiness(biz.bk_biz_id, { bk_biz_name: 'realtime-renamed' });
+      await eventually(async () => (await names()).includes('realtime-renamed'), async () => JSON.stringify(await names()));
     } finally {
       assert.equal((await api('DELETE', `/v1/cmdb/sources/${intervalSource}`)).statusCode, 204);
     }
-    await assert.rejects(client.schedule.getHandle(scheduleId).describe(), 'DELETE removes the schedule');
+    assert.notEqual((await client.workflow.getHandle(scheduleId).describe()).status.name, 'RUNNING', 'DELETE stops the watcher');
   });
 
   test('secrets appear neither in workflow history nor in the API log', async () => {
