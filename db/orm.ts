@@ -14,7 +14,8 @@ export function ormOptions(databaseUrl: string, overrides: Partial<Options> = {}
     extensions: [Migrator],
     migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     debug: false,
-    pool: { min: 0, max: 10 },
+    // One pool per process serves every activity: a worker runs sync regions, CMDB batches and replays at once.
+    pool: { min: 0, max: 20 },
     ...overrides,
   };
 }

@@ -46,8 +46,13 @@ export async function openRuntime(config: Config, options: { databaseUrl?: strin
     temporal,
     clouds,
     async close() {
-      await temporal.connection.close();
-      await orm.close();
+      // The database pool must be closed even if Temporal is already gone, or its idle connections would
+      // error out when PostgreSQL stops.
+      try {
+        await temporal.connection.close();
+      } finally {
+        await orm.close();
+      }
     },
   };
 }

@@ -53,7 +53,7 @@ async function waitHeartbeating(ms: number, details: unknown): Promise<void> {
 }
 
 export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: CloudSyncActivityDeps) {
-  const inventory = new ResourceInventory(orm.config.get('clientUrl')!);
+  const inventory = new ResourceInventory(orm);
 
   async function loadAccount(accountId: string): Promise<CloudAccount> {
     const account = await orm.em.fork().findOne(CloudAccount, { id: accountId });

@@ -1,8 +1,10 @@
 // The inventory's write path for a sync: each page is committed in one transaction that advances the region's
 // checkpoint (guarded by the page count, so two attempts can never both commit a page), upserts every resource
-// of the page in one multi-row statement and replaces their relations. Raw SQL through a pg pool: the upsert
-// must tell created, updated and unchanged rows apart, which no ORM call returns.
-import pg from 'pg';
+// of the page in one multi-row statement and replaces their relations. Raw SQL with bound parameters on the ORM's
+// own connection pool: the upsert must tell created, updated and unchanged rows apart, which no ORM call returns.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { boundStatement, type BoundResult } from '../bound-query.ts';
+import type { Orm } from '../orm.ts';
 import type { RegionCheckpoint, RegionCounts } from '../entities/sync-run.ts';
 
 export interface InventoryRelation {
@@ -83,35 +85,27 @@ select x.from_id, x.kind, x.to_type, x.to_external_id, $2 from jsonb_to_recordse
   as x(from_id uuid, kind text, to_type text, to_external_id text)
 on conflict do nothing`;
 
+/** pg-style `query(text, values)` over an EntityManager's connection or open transaction. */
+interface SqlClient {
+  query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<BoundResult<T>>;
+}
+
+const sqlClient = (em: EntityManager): SqlClient => ({ query: (text, values) => boundStatement(em, text, values) });
+
 export class ResourceInventory {
-  readonly #pool: pg.Pool;
+  readonly #orm: Orm;
 
-  constructor(databaseUrl: string, maxConnections = 6) {
-    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: maxConnections, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+  constructor(orm: Orm) {
+    this.#orm = orm;
   }
 
-  async close(): Promise<void> {
-    await this.#pool.end();
-  }
-
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('begin');
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+  async #transaction<T>(work: (client: SqlClient) => Promise<T>): Promise<T> {
+    return this.#orm.em.fork().transactional((em) => work(sqlClient(em)));
   }
 
   /** The region's checkpoint and counts, creating them (listing starts now, database time) on the first attempt. */
   async beginRegion(runId: string, region: string): Promise<RegionProgress> {
-    const { rows } = await this.#pool.query<{ checkpoint: RegionCheckpoint; counts: RegionCounts | null }>(
+    const { rows } = await sqlClient(this.#orm.em.fork()).query<{ checkpoint: RegionCheckpoint; counts: RegionCounts | null }>(
       `update sync_run set
          checkpoints = case when checkpoints ? $2 then checkpoints
            else jsonb_set(checkpoints, array[$2::text], jsonb_build_object('state', 'listing', 'pages', 0, 'listingStartedAt', to_jsonb(now()))) end,
@@ -246,6 +240,6 @@ export class ResourceInventory {
   }
 
   async appendLine(runId: string, level: 'info' | 'warn' | 'error', region: string | null, message: string): Promise<void> {
-    await this.#pool.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), $2, $3, $4)`, [runId, level, region, message]);
+    await sqlClient(this.#orm.em.fork()).query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), $2, $3, $4)`, [runId, level, region, message]);
   }
 }
