@@ -56,10 +56,14 @@ export function createCloudSyncScheduler(temporal: Client, taskQueuePrefix: stri
     },
 
     async update(account: ScheduledAccount): Promise<void> {
-      const handle = temporal.schedule.getHandle(cloudSyncScheduleId(account.id));
-      await handle.update((previous) => ({ ...previous, spec: specOf(account), action: actionOf(account) }));
-      if (isPaused(account)) await handle.pause(pauseNote(account));
-      else await handle.unpause('account enabled with a sync interval');
+      // One update carrying spec, action and paused state: a separate pause/unpause call could be applied before
+      // the update, which would then restore the previous paused state.
+      await temporal.schedule.getHandle(cloudSyncScheduleId(account.id)).update((previous) => ({
+        ...previous,
+        spec: specOf(account),
+        action: actionOf(account),
+        state: isPaused(account) ? { ...previous.state, paused: true, note: pauseNote(account) } : { ...previous.state, paused: false, note: 'account enabled with a sync interval' },
+      }));
     },
 
     /** Deleting a schedule that is already gone is not an error: the account's delete can be retried. */
