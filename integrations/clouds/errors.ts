@@ -90,6 +90,17 @@ export class CloudResponseError extends CloudError {
   readonly code = 'cloud_bad_response';
 }
 
+/**
+ * The documented list of a response, or a CloudResponseError: an SDK parses a proxy's HTML error page as an empty
+ * answer, and a missing list is how that shows.
+ */
+export function requireResponseList<T>(list: T[] | undefined, field: string, cloud: string, context: CloudErrorContext): T[] {
+  if (!Array.isArray(list)) {
+    throw new CloudResponseError(`the ${context.operation} response has no ${field} list; the endpoint did not answer like ${cloud}`, context);
+  }
+  return list;
+}
+
 /** Error names a retry policy should not retry: the same call would fail the same way. */
 export const nonRetryableCloudErrorNames = [
   'CloudAuthError',

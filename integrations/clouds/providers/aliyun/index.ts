@@ -6,7 +6,7 @@ import KvStoreSdk from '@alicloud/r-kvstore20150101';
 import VpcSdk from '@alicloud/vpc20160428';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { z } from 'zod';
-import { CloudRequestError, CloudResponseError, CloudUnsupportedError } from '../../errors.ts';
+import { CloudRequestError, CloudResponseError, CloudUnsupportedError, requireResponseList } from '../../errors.ts';
 import type { CloudProvider, CloudSession, NormalizedResource, ResourcePage, ResourceType } from '../../provider.ts';
 import { toCloudError } from './errors.ts';
 import {
@@ -114,16 +114,8 @@ class AliyunSession implements CloudSession {
     return body;
   }
 
-  /** A JSON answer without the documented list means the endpoint is not the API we think it is. */
   #requireList<T>(list: T[] | undefined, path: string, operation: string, region: string): T[] {
-    if (!Array.isArray(list)) {
-      throw new CloudResponseError(`the ${operation} response has no ${path} list; the endpoint did not answer like Alibaba Cloud`, {
-        provider: 'aliyun',
-        operation,
-        region,
-      });
-    }
-    return list;
+    return requireResponseList(list, path, 'Alibaba Cloud', { provider: 'aliyun', operation, region });
   }
 
   async listRegions(): Promise<string[]> {

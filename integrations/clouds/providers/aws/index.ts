@@ -24,7 +24,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
-import { CloudResponseError } from '../../errors.ts';
+import { CloudResponseError, requireResponseList } from '../../errors.ts';
 import { resourceTypes } from '../../provider.ts';
 import type {
   CloudProvider,
@@ -115,16 +115,8 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
     }
   }
 
-  /** The SDK accepts an HTML error page from a proxy as an empty answer; a missing list is how it shows. */
   #requireList<T>(list: T[] | undefined, field: string, operation: string, region: string): T[] {
-    if (!Array.isArray(list)) {
-      throw new CloudResponseError(`the ${operation} response has no ${field} list; the endpoint did not answer like AWS`, {
-        provider: 'aws',
-        operation,
-        region,
-      });
-    }
-    return list;
+    return requireResponseList(list, field, 'AWS', { provider: 'aws', operation, region });
   }
 
   async listRegions(): Promise<string[]> {
