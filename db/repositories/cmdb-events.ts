@@ -68,56 +68,75 @@ export interface StoreBatch {
 }
 
 /**
+ * One statement: lock the cursor row, check it is still the one the answer continues from, number the events after
+ * last_seq, insert them and move the cursor. Duplicates are detected by the unique cursor index itself (ON CONFLICT,
+ * a probe per event whatever the planner believes about the table) and make the caller roll back and take the slow
+ * path, which filters them out first, so sequence numbers stay gap-free.
+ */
+const STORE_BATCH_SQL = `
+  with cur as (
+    select last_seq, cursor from cmdb_cursor where source_id = $1 and resource = $2 for update
+  ), ok as (
+    select last_seq from cur where $6::text is null or coalesce(cur.cursor, '') = $6::text
+  ), fresh as (
+    select x.cursor, x.event_type, x.detail, (select last_seq from ok) + x.ord as seq
+    from jsonb_to_recordset($4::jsonb) as x(ord int, cursor text, event_type text, detail jsonb)
+    where exists (select 1 from ok)
+  ), inserted as (
+    insert into cmdb_event (id, source_id, resource, seq, cursor, event_type, detail, received_at, sink_states)
+    select gen_random_uuid(), $1, $2, fresh.seq, fresh.cursor, fresh.event_type, fresh.detail, $3::timestamptz, '{}'::jsonb from fresh
+    on conflict (source_id, resource, cursor) do nothing
+    returning 1
+  ), moved as (
+    update cmdb_cursor c set cursor = $5, last_seq = ok.last_seq + (select count(*) from fresh), state = 'watching',
+      state_detail = null, updated_at = now(),
+      last_event_at = case when exists (select 1 from fresh) then $3::timestamptz else c.last_event_at end,
+      caught_up_at = coalesce($7::timestamptz, c.caught_up_at)
+    from ok where c.source_id = $1 and c.resource = $2
+    returning c.last_seq
+  )
+  select (select count(*) from fresh) as numbered, (select count(*) from inserted) as stored,
+    coalesce((select last_seq from moved), (select last_seq from cur), 0) as last_seq`;
+
+/** Rolls back a store that met already stored cursors (only a concurrent store of the same batch makes the slow path throw it). */
+class DuplicateCursors extends Error {}
+
+/**
  * Stores the batch and the new cursor atomically. Events whose cursor is already stored (a retried activity, a
  * bk_start_from resume, CMDB's own duplicates) are skipped, so each event gets exactly one sequence number.
  */
 export async function storeCmdbBatch(orm: Orm, batch: StoreBatch): Promise<{ stored: number; lastSeq: number }> {
+  // CMDB collapses events with identical cursors (last wins); do the same within one answer.
+  const byCursor = new Map<string, IncomingCmdbEvent>();
+  for (const event of batch.events) {
+    byCursor.delete(event.cursor);
+    byCursor.set(event.cursor, event);
+  }
+  const store = async (tx: EntityManager, events: IncomingCmdbEvent[]) => {
+    const numbered = JSON.stringify(events.map((event, index) => ({ ord: index + 1, cursor: event.cursor, event_type: event.eventType, detail: event.detail })));
+    const [row] = await boundQuery<{ numbered: string; stored: string; last_seq: string }>(tx, STORE_BATCH_SQL, [
+      batch.sourceId, batch.resource, batch.receivedAt, numbered, batch.cursor, batch.expectedCursor ?? null, batch.caughtUpAt,
+    ]);
+    // No cursor row (the source or resource was removed while the poll was out) or a cursor that moved on numbers
+    // nothing and keeps nothing; fewer stored than numbered means some cursors were already stored.
+    if (Number(row?.stored ?? 0) !== Number(row?.numbered ?? 0)) throw new DuplicateCursors();
+    return { stored: Number(row?.stored ?? 0), lastSeq: Number(row?.last_seq ?? 0) };
+  };
+  const candidates = [...byCursor.values()];
+  try {
+    return await orm.em.fork().transactional((tx) => store(tx, candidates));
+  } catch (error) {
+    if (!(error instanceof DuplicateCursors)) throw error;
+  }
   return orm.em.fork().transactional(async (tx) => {
-    const [row] = await tx.execute<Array<{ last_seq: string; cursor: string | null }>>(
-      'select last_seq, cursor from cmdb_cursor where source_id = ? and resource = ? for update',
-      [batch.sourceId, batch.resource],
+    await tx.execute('select 1 from cmdb_cursor where source_id = ? and resource = ? for update', [batch.sourceId, batch.resource]);
+    const existing = await boundQuery<{ cursor: string }>(
+      tx,
+      'select cursor from cmdb_event where source_id = $1 and resource = $2 and cursor = any($3::text[])',
+      [batch.sourceId, batch.resource, candidates.map((event) => event.cursor)],
     );
-    // The source (or this resource) was removed while the poll was out: nothing to keep.
-    if (!row) return { stored: 0, lastSeq: 0 };
-    if (batch.expectedCursor !== undefined && (row.cursor ?? '') !== batch.expectedCursor) return { stored: 0, lastSeq: Number(row.last_seq) };
-    // CMDB collapses events with identical cursors (last wins); do the same within one answer.
-    const byCursor = new Map<string, IncomingCmdbEvent>();
-    for (const event of batch.events) {
-      byCursor.delete(event.cursor);
-      byCursor.set(event.cursor, event);
-    }
-    const candidates = [...byCursor.values()];
-    const known = new Set<string>();
-    if (candidates.length > 0) {
-      const existing = await boundQuery<{ cursor: string }>(
-        tx,
-        // An array comparison keeps this an index lookup on (source_id, resource, cursor) however long the chain grows.
-        'select cursor from cmdb_event where source_id = $1 and resource = $2 and cursor = any($3::text[])',
-        [batch.sourceId, batch.resource, candidates.map((event) => event.cursor)],
-      );
-      for (const { cursor } of existing) known.add(cursor);
-    }
-    let seq = Number(row.last_seq);
-    const fresh = candidates
-      .filter((event) => !known.has(event.cursor))
-      .map((event) => ({ seq: ++seq, cursor: event.cursor, event_type: event.eventType, detail: event.detail }));
-    if (fresh.length > 0) {
-      await boundQuery(
-        tx,
-        `insert into cmdb_event (id, source_id, resource, seq, cursor, event_type, detail, received_at, sink_states)
-         select gen_random_uuid(), $1, $2, x.seq, x.cursor, x.event_type, x.detail, $3, '{}'::jsonb
-         from jsonb_to_recordset($4::jsonb) as x(seq bigint, cursor text, event_type text, detail jsonb)`,
-        [batch.sourceId, batch.resource, batch.receivedAt, JSON.stringify(fresh)],
-      );
-    }
-    await tx.execute(
-      `update cmdb_cursor set cursor = ?, last_seq = ?, state = 'watching', state_detail = null, updated_at = now(),
-         last_event_at = case when ? then ? else last_event_at end,
-         caught_up_at = coalesce(?, caught_up_at)
-       where source_id = ? and resource = ?`,
-      [batch.cursor, seq, fresh.length > 0, batch.receivedAt, batch.caughtUpAt, batch.sourceId, batch.resource],
-    );
-    return { stored: fresh.length, lastSeq: seq };
+    const known = new Set(existing.map(({ cursor }) => cursor));
+    return store(tx, candidates.filter((event) => !known.has(event.cursor)));
   });
 }
 
