@@ -9,8 +9,6 @@ import { shutdownOnSignals } from './signals.ts';
 import type { CliCommand } from './command.ts';
 
 export const apiCommand: CliCommand = {
-  name: 'api',
-  summary: 'serve the HTTP API',
   usage: 'opsflow api',
   options: {},
   optionHelp: {},

@@ -17,8 +17,6 @@ const optionHelp: Record<string, string> = {
 };
 
 export const cmdbEmulatorCommand: CliCommand = {
-  name: 'cmdb-emulator',
-  summary: 'run a BlueKing CMDB emulator (resource watch + re-list APIs)',
   usage: 'opsflow cmdb-emulator [--port 8090] [--hold-ms N] [--retention-seconds N] [--generate-every-ms N]',
   options: Object.fromEntries(Object.keys(optionHelp).map((name) => [name, { type: 'string' as const }])),
   optionHelp,

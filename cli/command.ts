@@ -2,9 +2,8 @@
 // describe exactly what the parser accepts.
 import type { ParseArgsOptionsConfig } from 'node:util';
 
+/** A command's name and one-line summary live in cli/main.ts's list, which loads the module only to run it. */
 export interface CliCommand {
-  name: string;
-  summary: string;
   usage: string;
   options: ParseArgsOptionsConfig;
   /** Help text for each option, by option name. */
@@ -19,8 +18,8 @@ export class UsageError extends Error {
   }
 }
 
-export function helpText(command: CliCommand): string {
-  const lines = [`opsflow ${command.name} — ${command.summary}`, '', `usage: ${command.usage}`];
+export function helpText(entry: { name: string; summary: string }, command: CliCommand): string {
+  const lines = [`opsflow ${entry.name} — ${entry.summary}`, '', `usage: ${command.usage}`];
   const names = Object.keys(command.options);
   if (names.length > 0) {
     lines.push('', 'options:');

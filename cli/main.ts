@@ -46,7 +46,7 @@ export async function runCli(argv: string[]): Promise<number> {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(helpText(command));
+      process.stdout.write(helpText(entry, command));
       return 0;
     }
     return await command.run(values, positionals);
@@ -56,7 +56,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 78;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`opsflow ${name}: ${(error as Error).message}\n\n${helpText(command)}`);
+      process.stderr.write(`opsflow ${name}: ${(error as Error).message}\n\n${helpText(entry, command)}`);
       return 2;
     }
     process.stderr.write(`opsflow ${name}: ${(error as Error).stack ?? String(error)}\n`);

@@ -5,8 +5,6 @@ import { databaseUrl } from '../workers/local-state.ts';
 import type { CliCommand } from './command.ts';
 
 export const migrateCommand: CliCommand = {
-  name: 'migrate',
-  summary: 'apply the committed database migrations',
   usage: 'opsflow migrate [--check]',
   options: { check: { type: 'boolean' } },
   optionHelp: { check: 'after migrating, fail if the entities need schema changes no migration makes' },

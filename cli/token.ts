@@ -5,8 +5,6 @@ import { openTokenIssuer } from '../workers/local-state.ts';
 import { UsageError, type CliCommand } from './command.ts';
 
 export const tokenCommand: CliCommand = {
-  name: 'token',
-  summary: 'create an API bearer token',
   usage: 'opsflow token create --role viewer|operator|approver|admin --subject NAME [--expires 30d]',
   options: { role: { type: 'string' }, subject: { type: 'string' }, expires: { type: 'string' } },
   optionHelp: {

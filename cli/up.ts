@@ -21,8 +21,6 @@ import { shutdownOnSignals } from './signals.ts';
 import type { CliCommand } from './command.ts';
 
 export const upCommand: CliCommand = {
-  name: 'up',
-  summary: 'run the embedded stack: PostgreSQL, Temporal dev server + Web UI, workers, API, demo',
   usage: 'opsflow up',
   options: {},
   optionHelp: {},

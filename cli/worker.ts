@@ -14,8 +14,6 @@ export function parseQueues(value: unknown): TaskQueueName[] {
 }
 
 export const workerCommand: CliCommand = {
-  name: 'worker',
-  summary: 'run Temporal workers for one task queue or all of them',
   usage: `opsflow worker --queue ${ALL_TASK_QUEUES.join('|')}|all`,
   options: { queue: { type: 'string' } },
   optionHelp: { queue: 'task queue(s) to poll, comma-separated, or all (default all)' },
