@@ -1,8 +1,7 @@
 // The encryption keyring shared by secrets at rest and the Temporal payload codec: AES-256-GCM keys with ids,
 // the first one encrypts, every one decrypts, so a rotated-out key still opens what it sealed.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readOrCreateSecretFile } from './generated-secret-file.ts';
 
 export interface EncryptionKey {
   id: string;
@@ -108,14 +107,5 @@ export function formatKeyList(keys: EncryptionKey[]): string {
  */
 export function loadKeyring(options: { keys?: string; keyFile: string }): Keyring {
   if (options.keys) return new Keyring(parseKeyList(options.keys));
-  if (!existsSync(options.keyFile)) {
-    mkdirSync(dirname(options.keyFile), { recursive: true });
-    try {
-      writeFileSync(options.keyFile, `${formatKeyList([generateKey()])}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return new Keyring(parseKeyList(readFileSync(options.keyFile, 'utf8')));
+  return new Keyring(parseKeyList(readOrCreateSecretFile(options.keyFile, () => formatKeyList([generateKey()]))));
 }

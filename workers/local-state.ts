@@ -1,32 +1,20 @@
 // Keys and connection details that a process reads from the environment or, on a single machine, from the files
 // the embedded stack generates under OPSFLOW_HOME. Light on purpose: `opsflow token` needs only this.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/env.ts';
 import { statePaths } from '../config/paths.ts';
 import { loadKeyring, type Keyring } from '../security/keyring.ts';
+import { readOrCreateSecretFile } from '../security/generated-secret-file.ts';
 import { createTokenIssuer, type TokenIssuer } from '../api/auth.ts';
-
-/** Reads a generated secret file, creating it (mode 0600) on first use. */
-function fileSecret(file: string, make: () => string): string {
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readFileSync(file, 'utf8').trim();
-}
 
 export function openKeyring(config: Config): Keyring {
   return loadKeyring({ keys: config.security.encryptionKeys, keyFile: statePaths(config.home).encryptionKeyFile });
 }
 
 export function openTokenIssuer(config: Config): TokenIssuer {
-  const secret = config.security.jwtSecret ?? fileSecret(statePaths(config.home).jwtSecretFile, () => randomBytes(48).toString('base64url'));
+  const secret = config.security.jwtSecret ?? readOrCreateSecretFile(statePaths(config.home).jwtSecretFile, () => randomBytes(48).toString('base64url'));
   return createTokenIssuer(new TextEncoder().encode(secret));
 }
 

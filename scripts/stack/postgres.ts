@@ -2,9 +2,10 @@
 // package, data kept in a directory of ours, listening on loopback only (no Unix socket to own or clean up).
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { readOrCreateSecretFile } from '../../security/generated-secret-file.ts';
 
 export interface RunningPostgres {
   /** URL of the `database` given to start (created when missing). */
@@ -20,13 +21,6 @@ export interface EmbeddedPostgresOptions {
   port: number;
   database: string;
   onLog?: (line: string) => void;
-}
-
-function readOrCreatePassword(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const password = randomBytes(18).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  return password;
 }
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
@@ -75,7 +69,7 @@ function clusterDirectory(dataDir: string): string {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
   const clusterDir = clusterDirectory(options.dataDir);
-  const password = readOrCreatePassword(join(options.dataDir, 'password'));
+  const password = readOrCreateSecretFile(join(options.dataDir, 'password'), () => randomBytes(18).toString('base64url'));
   const log = options.onLog ?? (() => {});
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
