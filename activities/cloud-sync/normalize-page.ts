@@ -34,7 +34,9 @@ export function inventoryRecords(provider: string, type: ResourceType, region: s
         region,
       });
     }
-    const relations = (resource.relations ?? []).map((relation) => ({ kind: relation.kind, toType: relation.toType, toExternalId: relation.toExternalId }));
+    // An edge is stored once per resource, however often the provider names it.
+    const edges = new Map((resource.relations ?? []).map((relation) => [`${relation.kind} ${relation.toType} ${relation.toExternalId}`, relation]));
+    const relations = [...edges.values()].map((relation) => ({ kind: relation.kind, toType: relation.toType, toExternalId: relation.toExternalId }));
     const normalized = {
       zone: resource.zone ?? null,
       name: resource.name ?? null,

@@ -8,6 +8,8 @@ const ResourceSchema = defineEntity({
   tableName: 'resource',
   uniques: [{ properties: ['account', 'type', 'region', 'externalId'] }],
   indexes: [{ properties: ['account', 'externalId'] }],
+  // Edges carry no foreign key (see resource-relation.ts); this keeps them from outliving their resource.
+  triggers: [{ name: 'drop_relations', timing: 'after', events: ['delete'], forEach: 'row', body: 'delete from resource_relation where from_id = old.id; return old' }],
   properties: {
     id: p.uuid().primary(),
     account: () => p.manyToOne(CloudAccount).deleteRule('cascade'),

@@ -3,9 +3,11 @@
 import { Migration20261122000000_probe } from './Migration20261122000000_probe.ts';
 import { Migration20261122010000_cloud_inventory } from './Migration20261122010000_cloud_inventory.ts';
 import { Migration20261122020000_cmdb_watch_replay } from './Migration20261122020000_cmdb_watch_replay.ts';
+import { Migration20261122030000_inventory_write_path } from './Migration20261122030000_inventory_write_path.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261122000000_probe', class: Migration20261122000000_probe },
   { name: 'Migration20261122010000_cloud_inventory', class: Migration20261122010000_cloud_inventory },
   { name: 'Migration20261122020000_cmdb_watch_replay', class: Migration20261122020000_cmdb_watch_replay },
+  { name: 'Migration20261122030000_inventory_write_path', class: Migration20261122030000_inventory_write_path },
 ];

@@ -50,40 +50,31 @@ export class CheckpointMovedError extends Error {
   }
 }
 
-// `prior` reads the rows as they were before this statement (a data-modifying CTE does not see its own
-// effects), so comparing hashes tells updated from unchanged while (xmax = 0) tells inserted rows apart.
+// RETURNING old.* (PostgreSQL 18) sees each row as it was before this statement: no old row means inserted, and a
+// different hash (or an un-expiry) means updated. Only those get their edges rewritten; an unchanged resource's
+// hash covers its edges, so they are already right.
 const upsertPageSql = `
-with incoming as (
-  select * from jsonb_to_recordset($6::jsonb)
-    as x(external_id text, zone text, name text, status text, attributes jsonb, tags jsonb, extra jsonb, raw jsonb, content_hash text)
-),
-prior as (
-  select r.external_id, r.content_hash, r.expired_at from resource r
-  where r.account_id = $1 and r.type = $3 and r.region = $4 and r.external_id in (select external_id from incoming)
-),
-upserted as (
-  insert into resource as r (id, account_id, provider, type, region, zone, external_id, name, status, attributes, tags, extra, raw,
-                        content_hash, first_seen_at, last_seen_at, last_sync_run, expired_at)
-  select gen_random_uuid(), $1, $2, $3, $4, i.zone, i.external_id, i.name, i.status, i.attributes, i.tags, i.extra, i.raw,
-         i.content_hash, now(), now(), $5, null
-  from incoming i
-  on conflict (account_id, type, region, external_id) do update set
-    provider = excluded.provider, zone = excluded.zone, name = excluded.name, status = excluded.status,
-    attributes = excluded.attributes, tags = excluded.tags, extra = excluded.extra, raw = excluded.raw,
-    content_hash = excluded.content_hash, last_seen_at = excluded.last_seen_at, last_sync_run = excluded.last_sync_run,
-    expired_at = null
-  returning r.id, r.external_id, (xmax = 0) as inserted
-)
-select u.id, u.external_id, u.inserted,
-       (p.content_hash is distinct from i.content_hash or p.expired_at is not null) as changed
-from upserted u join incoming i using (external_id) left join prior p using (external_id)`;
+insert into resource as r (id, account_id, provider, type, region, zone, external_id, name, status, attributes, tags, extra, raw,
+                           content_hash, first_seen_at, last_seen_at, last_sync_run, expired_at)
+select gen_random_uuid(), $1::uuid, $2, $3, $4, i.zone, i.external_id, i.name, i.status, i.attributes, i.tags, i.extra, i.raw,
+       i.content_hash, now(), now(), $5::uuid, null
+from jsonb_to_recordset($6::jsonb)
+  as i(external_id text, zone text, name text, status text, attributes jsonb, tags jsonb, extra jsonb, raw jsonb, content_hash text)
+on conflict (account_id, type, region, external_id) do update set
+  provider = excluded.provider, zone = excluded.zone, name = excluded.name, status = excluded.status,
+  attributes = excluded.attributes, tags = excluded.tags, extra = excluded.extra, raw = excluded.raw,
+  content_hash = excluded.content_hash, last_seen_at = excluded.last_seen_at, last_sync_run = excluded.last_sync_run,
+  expired_at = null
+returning new.id, new.external_id, old.id is null as inserted,
+          (old.content_hash is distinct from new.content_hash or old.expired_at is not null) as changed`;
 
-const replaceRelationsSql = `
-with dropped as (delete from resource_relation where from_id = any($1::uuid[]))
+// Two statements, not one: a DELETE and an INSERT in the same statement share a snapshot, so the INSERT would
+// still collide with the edges being deleted.
+const dropRelationsSql = `delete from resource_relation where from_id = any($1::uuid[])`;
+const insertRelationsSql = `
 insert into resource_relation (from_id, kind, to_type, to_external_id, account_id)
-select x.from_id, x.kind, x.to_type, x.to_external_id, $2 from jsonb_to_recordset($3::jsonb)
-  as x(from_id uuid, kind text, to_type text, to_external_id text)
-on conflict do nothing`;
+select x.from_id, x.kind, x.to_type, x.to_external_id, $1::uuid from jsonb_to_recordset($2::jsonb)
+  as x(from_id uuid, kind text, to_type text, to_external_id text)`;
 
 /** pg-style `query(text, values)` over an EntityManager's connection or open transaction. */
 interface SqlClient {
@@ -126,7 +117,6 @@ export class ResourceInventory {
   async commitPage(scope: InventoryScope, before: RegionProgress, records: InventoryRecord[], nextPageToken: string | undefined): Promise<RegionProgress> {
     return this.#transaction(async (client) => {
       const counts = { ...before.counts };
-      const ids: { id: string; externalId: string }[] = [];
       if (records.length > 0) {
         const incoming = records.map((record) => ({
           external_id: record.externalId,
@@ -147,22 +137,23 @@ export class ResourceInventory {
           scope.runId,
           JSON.stringify(incoming),
         ]);
+        const rewritten = new Map<string, string>();
+        const stale: string[] = [];
         for (const row of upserted.rows) {
           if (row.inserted) counts.created += 1;
           else if (row.changed) counts.updated += 1;
           else counts.unchanged += 1;
-          ids.push({ id: row.id, externalId: row.external_id });
+          if (row.inserted || row.changed) rewritten.set(row.external_id, row.id);
+          if (row.changed && !row.inserted) stale.push(row.id);
         }
-        const idOf = new Map(ids.map((entry) => [entry.externalId, entry.id]));
-        const relations = records.flatMap((record) =>
-          record.relations.map((relation) => ({
-            from_id: idOf.get(record.externalId),
-            kind: relation.kind,
-            to_type: relation.toType,
-            to_external_id: relation.toExternalId,
-          })),
-        );
-        await client.query(replaceRelationsSql, [ids.map((entry) => entry.id), scope.accountId, JSON.stringify(relations)]);
+        if (stale.length > 0) await client.query(dropRelationsSql, [stale]);
+        const relations = records.flatMap((record) => {
+          const fromId = rewritten.get(record.externalId);
+          return fromId === undefined
+            ? []
+            : record.relations.map((relation) => ({ from_id: fromId, kind: relation.kind, to_type: relation.toType, to_external_id: relation.toExternalId }));
+        });
+        if (relations.length > 0) await client.query(insertRelationsSql, [scope.accountId, JSON.stringify(relations)]);
       }
       const checkpoint: RegionCheckpoint = {
         ...before.checkpoint,
