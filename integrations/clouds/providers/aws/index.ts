@@ -14,17 +14,24 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { _InstanceType } from '@aws-sdk/client-ec2';
-import { DescribeCacheClustersCommand, DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  DescribeCacheClustersCommand,
+  DescribeCacheSubnetGroupsCommand,
+  ElastiCacheClient,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-elasticache';
+import type { CacheCluster } from '@aws-sdk/client-elasticache';
 import {
   DeregisterTargetsCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
-import { CloudResponseError, requireResponseList } from '../../errors.ts';
+import { CloudNotFoundError, CloudResponseError, requireResponseList } from '../../errors.ts';
 import { resourceTypes } from '../../provider.ts';
 import type {
   CloudProvider,
@@ -68,6 +75,33 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(Math.max(value, min), max);
 }
 
+/**
+ * Per-resource follow-up calls (one per cache cluster, one per target group) run this many at a time: enough to
+ * keep a page from taking a round trip per item, few enough not to trip the per-account API rate limits.
+ */
+const followUpConcurrency = 5;
+
+/** Applies `work` to every item with at most `limit` calls in flight; results keep the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    // Once one call failed the page fails anyway, so the remaining items are not started.
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 interface RegionClients {
   ec2: EC2Client;
   elastiCache: ElastiCacheClient;
@@ -80,6 +114,7 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
   readonly #pageSize: number;
   readonly #clients = new Map<string, RegionClients>();
   readonly #cacheSubnetGroups = new Map<string, Promise<Map<string, CacheSubnetGroupPlacement>>>();
+  readonly #loadBalancersByInstance = new Map<string, Promise<Map<string, string[]>>>();
 
   constructor(credentials: z.output<typeof awsCredentialsSchema>, endpoint: string | undefined, pageSize: number) {
     this.#credentials = credentials;
@@ -119,6 +154,20 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
     return requireResponseList(list, field, 'AWS', { provider: 'aws', operation, region });
   }
 
+  /**
+   * Region-wide lookups are loaded once per session and region. A failed load is forgotten, so a later page of
+   * the same session tries again rather than repeating the cached failure.
+   */
+  #oncePerRegion<T>(cache: Map<string, Promise<T>>, region: string, load: () => Promise<T>): Promise<T> {
+    let loaded = cache.get(region);
+    if (!loaded) {
+      loaded = load();
+      loaded.catch(() => cache.delete(region));
+      cache.set(region, loaded);
+    }
+    return loaded;
+  }
+
   async listRegions(): Promise<string[]> {
     const region = this.#credentials.homeRegion;
     const output = await this.#call('DescribeRegions', region, () => this.#clientsFor(region).ec2.send(new DescribeRegionsCommand({})));
@@ -139,7 +188,8 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
         const output = await this.#call('DescribeInstances', region, () =>
           ec2.send(new DescribeInstancesCommand({ ...ec2Page, Filters: [{ Name: 'instance-state-name', Values: liveInstanceStates }] })));
         const instances = this.#requireList(output.Reservations, 'Reservations', 'DescribeInstances', region).flatMap((reservation) => reservation.Instances ?? []);
-        return page(instances, output.NextToken, (instance) => normalizeInstance(instance, region));
+        const memberships = instances.length ? await this.#loadBalancersByInstanceIn(region) : new Map<string, string[]>();
+        return page(instances, output.NextToken, (instance) => normalizeInstance(instance, region, memberships.get(instance.InstanceId ?? '') ?? []));
       }
       case 'vpc': {
         const output = await this.#call('DescribeVpcs', region, () => ec2.send(new DescribeVpcsCommand(ec2Page)));
@@ -179,36 +229,90 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
     const clusters = this.#requireList(output.CacheClusters, 'CacheClusters', 'DescribeCacheClusters', region)
       .filter((cluster) => cluster.Engine === 'redis' || cluster.Engine === 'valkey');
     const subnetGroups = clusters.some((cluster) => cluster.CacheSubnetGroupName) ? await this.#cacheSubnetGroupsIn(region) : new Map();
-    const resources = clusters.map((cluster) => normalizeCacheCluster(cluster, region, subnetGroups.get(cluster.CacheSubnetGroupName ?? '')));
+    const tagged = await mapConcurrently(clusters, followUpConcurrency, async (cluster) => ({ cluster, tags: await this.#cacheClusterTags(cluster, region) }));
+    const resources = tagged
+      .filter((entry): entry is { cluster: CacheCluster; tags: Record<string, string> } => entry.tags !== undefined)
+      .map(({ cluster, tags }) => normalizeCacheCluster(cluster, region, subnetGroups.get(cluster.CacheSubnetGroupName ?? ''), tags));
     return output.Marker ? { resources, nextPageToken: output.Marker } : { resources };
+  }
+
+  /**
+   * ElastiCache has no batch tag call and DescribeCacheClusters carries no tags: one ListTagsForResource per
+   * cluster ARN. Undefined means the cluster was deleted between the two calls, so it is no longer inventory.
+   */
+  async #cacheClusterTags(cluster: CacheCluster, region: string): Promise<Record<string, string> | undefined> {
+    if (!cluster.ARN) return {};
+    const { elastiCache } = this.#clientsFor(region);
+    try {
+      const output = await this.#call('ListTagsForResource', region, () => elastiCache.send(new ListTagsForResourceCommand({ ResourceName: cluster.ARN })));
+      return tagsOf(output.TagList);
+    } catch (error) {
+      if (error instanceof CloudNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   /** Cache clusters name their subnet group only; the VPC and subnets come from the group, fetched once per session. */
   #cacheSubnetGroupsIn(region: string): Promise<Map<string, CacheSubnetGroupPlacement>> {
-    let groups = this.#cacheSubnetGroups.get(region);
-    if (!groups) {
-      groups = (async () => {
-        const { elastiCache } = this.#clientsFor(region);
-        const placements = new Map<string, CacheSubnetGroupPlacement>();
-        let marker: string | undefined;
-        do {
-          const output = await this.#call('DescribeCacheSubnetGroups', region, () =>
-            elastiCache.send(new DescribeCacheSubnetGroupsCommand({ MaxRecords: 100, Marker: marker })));
-          for (const group of this.#requireList(output.CacheSubnetGroups, 'CacheSubnetGroups', 'DescribeCacheSubnetGroups', region)) {
-            if (!group.CacheSubnetGroupName) continue;
-            placements.set(group.CacheSubnetGroupName, {
-              vpcId: group.VpcId,
-              subnetIds: (group.Subnets ?? []).map((subnet) => subnet.SubnetIdentifier).filter((id): id is string => Boolean(id)),
-            });
+    return this.#oncePerRegion(this.#cacheSubnetGroups, region, async () => {
+      const { elastiCache } = this.#clientsFor(region);
+      const placements = new Map<string, CacheSubnetGroupPlacement>();
+      let marker: string | undefined;
+      do {
+        const output = await this.#call('DescribeCacheSubnetGroups', region, () =>
+          elastiCache.send(new DescribeCacheSubnetGroupsCommand({ MaxRecords: 100, Marker: marker })));
+        for (const group of this.#requireList(output.CacheSubnetGroups, 'CacheSubnetGroups', 'DescribeCacheSubnetGroups', region)) {
+          if (!group.CacheSubnetGroupName) continue;
+          placements.set(group.CacheSubnetGroupName, {
+            vpcId: group.VpcId,
+            subnetIds: (group.Subnets ?? []).map((subnet) => subnet.SubnetIdentifier).filter((id): id is string => Boolean(id)),
+          });
+        }
+        marker = output.Marker;
+      } while (marker);
+      return placements;
+    });
+  }
+
+  /**
+   * Instance id -> ARNs of the load balancers it serves behind, for the whole region, loaded once per session on
+   * its first instance page: EC2 does not know about load balancers, and asking ELBv2 per instance or per page
+   * would repeat the same region-wide walk. An instance is a member when it is a registered target of a target
+   * group that a load balancer forwards to. Only `instance` target groups count: `ip` targets name addresses and
+   * `lambda` targets functions, neither of which says which instance (if any) serves. The ARNs are the
+   * LoadBalancerArn that the load_balancer listing uses as externalId, so the relation resolves to that record.
+   */
+  #loadBalancersByInstanceIn(region: string): Promise<Map<string, string[]>> {
+    return this.#oncePerRegion(this.#loadBalancersByInstance, region, async () => {
+      const { elbv2 } = this.#clientsFor(region);
+      const targetGroups: { arn: string; loadBalancerArns: string[] }[] = [];
+      let marker: string | undefined;
+      do {
+        const output = await this.#call('DescribeTargetGroups', region, () => elbv2.send(new DescribeTargetGroupsCommand({ PageSize: 400, Marker: marker })));
+        for (const group of this.#requireList(output.TargetGroups, 'TargetGroups', 'DescribeTargetGroups', region)) {
+          const loadBalancerArns = group.LoadBalancerArns ?? [];
+          // A group no load balancer uses sends no traffic, so its targets are members of nothing.
+          if (group.TargetGroupArn && (group.TargetType ?? 'instance') === 'instance' && loadBalancerArns.length) {
+            targetGroups.push({ arn: group.TargetGroupArn, loadBalancerArns });
           }
-          marker = output.Marker;
-        } while (marker);
-        return placements;
-      })();
-      groups.catch(() => this.#cacheSubnetGroups.delete(region));
-      this.#cacheSubnetGroups.set(region, groups);
-    }
-    return groups;
+        }
+        marker = output.NextMarker;
+      } while (marker);
+
+      const members = new Map<string, Set<string>>();
+      await mapConcurrently(targetGroups, followUpConcurrency, async (group) => {
+        const output = await this.#call('DescribeTargetHealth', region, () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.arn })));
+        for (const description of this.#requireList(output.TargetHealthDescriptions, 'TargetHealthDescriptions', 'DescribeTargetHealth', region)) {
+          const instanceId = description.Target?.Id;
+          // A draining target has been deregistered (or its instance terminated) and only finishes open requests.
+          if (!instanceId || description.TargetHealth?.State === 'draining') continue;
+          const loadBalancers = members.get(instanceId) ?? new Set<string>();
+          for (const arn of group.loadBalancerArns) loadBalancers.add(arn);
+          members.set(instanceId, loadBalancers);
+        }
+      });
+      return new Map([...members].map(([instanceId, arns]) => [instanceId, [...arns].sort()]));
+    });
   }
 
   async #listLoadBalancers(region: string, marker: string | undefined): Promise<ResourcePage> {
@@ -249,7 +353,8 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
     if (!instance) {
       throw new CloudResponseError('RunInstances answered without an instance', { provider: 'aws', operation: 'RunInstances', region: input.region });
     }
-    return normalizeInstance(instance, input.region);
+    // A new instance is registered with no target group yet.
+    return normalizeInstance(instance, input.region, []);
   }
 
   async terminateInstance(region: string, instanceId: string): Promise<void> {

@@ -30,7 +30,8 @@ function relationsTo(kind: ResourceRelation['kind'], toType: ResourceRelation['t
   return unique(ids).map((toExternalId) => ({ kind, toType, toExternalId }) as ResourceRelation);
 }
 
-export function normalizeInstance(instance: Instance, region: string): NormalizedResourceOf<'instance'> {
+/** `loadBalancerArns`: the load balancers the instance is a registered target behind (EC2 does not say). */
+export function normalizeInstance(instance: Instance, region: string, loadBalancerArns: readonly string[]): NormalizedResourceOf<'instance'> {
   const interfaces = instance.NetworkInterfaces ?? [];
   const privateIps = unique([
     instance.PrivateIpAddress,
@@ -72,6 +73,7 @@ export function normalizeInstance(instance: Instance, region: string): Normalize
       ...relationsTo('in_subnet', 'subnet', [instance.SubnetId]),
       ...relationsTo('from_image', 'image', [instance.ImageId]),
       ...relationsTo('uses_security_group', 'security_group', securityGroupIds),
+      ...relationsTo('member_of', 'load_balancer', [...loadBalancerArns]),
     ],
     extra: {
       architecture: instance.Architecture,
@@ -201,6 +203,7 @@ export function normalizeCacheCluster(
   cluster: CacheCluster,
   region: string,
   subnetGroup: CacheSubnetGroupPlacement | undefined,
+  tags: Record<string, string>,
 ): NormalizedResourceOf<'redis'> {
   const node = cluster.CacheNodes?.find((candidate) => candidate.Endpoint?.Address);
   const endpoint = cluster.ConfigurationEndpoint?.Address ? cluster.ConfigurationEndpoint : node?.Endpoint;
@@ -221,7 +224,7 @@ export function normalizeCacheCluster(
       subnetId: nodeSubnet,
       securityGroupIds,
     },
-    tags: {},
+    tags,
     relations: [
       ...relationsTo('in_vpc', 'vpc', [subnetGroup?.vpcId]),
       ...relationsTo('in_subnet', 'subnet', subnetGroup?.subnetIds ?? []),
