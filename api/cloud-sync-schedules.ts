@@ -1,7 +1,9 @@
-// The Temporal side of a cloud account: its schedule `cloud-sync:<accountId>` (overlap SKIP) and manual syncs.
+// The Temporal side of a cloud account: its schedule `cloud-sync:<accountId>` (overlap SKIP), manual syncs, and
+// stopping its syncs when the account is deleted.
 // The account routes call these inside their database transaction, so a refused Temporal call leaves no row behind.
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { Client, ScheduleOptionsAction, ScheduleSpec } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, ScheduleOptionsAction, ScheduleSpec, WorkflowHandle } from '@temporalio/client';
 import { cloudSyncScheduleId, manualSyncWorkflowId } from '../contracts/cloud-sync.ts';
 import type { SyncAccountInput } from '../contracts/cloud-sync.ts';
 import { OpsAccountId, OpsProvider } from '../contracts/search-attributes.ts';
@@ -66,12 +68,40 @@ export function createCloudSyncScheduler(temporal: Client, taskQueuePrefix: stri
       }));
     },
 
-    /** Deleting a schedule that is already gone is not an error: the account's delete can be retried. */
-    async delete(accountId: string): Promise<void> {
+    /**
+     * Deletes the schedule, then cancels the account's running syncs: the manual one and those the schedule started
+     * (read from the schedule first; cancelling one that already finished is a no-op). Cancellation, not
+     * termination: the children are cancelled by their parent, and a listing activity learns it at its next
+     * heartbeat. Then waits, at most `closeWaitMs`, for the cancelled syncs to close, so that they end cancelled
+     * before the caller deletes the account rather than failing on its vanished row. A schedule or a sync already
+     * gone is not an error, so the account's delete can be retried.
+     */
+    async deleteAndStopSyncs(accountId: string, closeWaitMs: number): Promise<void> {
+      const schedule = temporal.schedule.getHandle(cloudSyncScheduleId(accountId));
+      let scheduledRuns: string[] = [];
       try {
-        await temporal.schedule.getHandle(cloudSyncScheduleId(accountId)).delete();
+        // The server may leave runningActions empty (overlap SKIP); the running run is then the latest recent one.
+        const { info } = await schedule.describe();
+        scheduledRuns = [...new Set([...info.runningActions, ...info.recentActions.map((recent) => recent.action)].map((action) => action.workflow.workflowId))];
+        await schedule.delete();
       } catch (error) {
         if (!(error instanceof ScheduleNotFoundError)) throw error;
+      }
+      const cancelled: WorkflowHandle[] = [];
+      for (const workflowId of [manualSyncWorkflowId(accountId), ...scheduledRuns]) {
+        const handle = temporal.workflow.getHandle(workflowId);
+        try {
+          await handle.cancel();
+          cancelled.push(handle);
+        } catch (error) {
+          // Also what the server answers for a sync that already finished.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+      // Without a worker a cancelled sync cannot close; it still ends cancelled when one comes back.
+      const deadline = Date.now() + closeWaitMs;
+      for (const handle of cancelled) {
+        while (Date.now() < deadline && (await handle.describe()).status.name === 'RUNNING') await sleep(100);
       }
     },
 

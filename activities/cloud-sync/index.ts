@@ -2,6 +2,7 @@
 // account row, and never leave the worker. Listing a region pages through the provider, committing each page
 // with its checkpoint, so a retried attempt (another worker, after a crash) resumes at the first uncommitted page.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
 import { CloudAccount } from '../../db/entities/cloud-account.ts';
 import { SyncRun } from '../../db/entities/sync-run.ts';
@@ -35,6 +36,11 @@ function accountGone(accountId: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, 'CloudAccountGoneError');
 }
 
+/** Sync runs are only ever deleted with their account, so a missing run is a deleted account too. */
+function runGone(runId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`sync run ${runId} no longer exists: its cloud account was deleted`, 'CloudAccountGoneError');
+}
+
 function addCounts(into: SyncCounts, counts: RegionCounts): void {
   into.created += counts.created;
   into.updated += counts.updated;
@@ -59,6 +65,16 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
     const account = await orm.em.fork().findOne(CloudAccount, { id: accountId });
     if (!account) throw accountGone(accountId);
     return account;
+  }
+
+  async function loadRun(em: EntityManager, runId: string): Promise<SyncRun> {
+    const run = await em.findOne(SyncRun, { id: runId });
+    if (!run) throw runGone(runId);
+    return run;
+  }
+
+  async function accountExists(accountId: string): Promise<boolean> {
+    return (await orm.em.fork().count(CloudAccount, { id: accountId })) > 0;
   }
 
   function connect(account: CloudAccount): CloudSession {
@@ -129,7 +145,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
     /** The account's region filter, or every region the provider lists; a refusal is returned, not retried. */
     async resolveRegions(input: { runId: string }): Promise<{ regions: string[]; error?: string }> {
       const em = orm.em.fork();
-      const run = await em.findOneOrFail(SyncRun, { id: input.runId });
+      const run = await loadRun(em, input.runId);
       if (run.regions.length > 0) return { regions: run.regions };
       const account = await loadAccount(run.account.id);
       let regions = account.regions ?? undefined;
@@ -157,7 +173,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
      */
     async syncRegion(input: { runId: string; region: string }): Promise<RegionSyncResult> {
       const em = orm.em.fork();
-      const run = await em.findOneOrFail(SyncRun, { id: input.runId });
+      const run = await loadRun(em, input.runId);
       const scope: InventoryScope = { runId: run.id, accountId: run.account.id, provider: run.provider, type: run.resourceType, region: input.region };
       let progress = await inventory.beginRegion(run.id, input.region);
       if (progress.checkpoint.state !== 'listing') return regionResult(input.region, progress);
@@ -189,21 +205,29 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         if (isCloudError(error) && !(error instanceof CloudThrottledError)) {
           await inventory.appendLine(run.id, 'warn', input.region, `attempt ${context.info.attempt} failed, will retry: ${error.message}`);
         }
+        // The account was deleted under the listing (its page commit hit the foreign key): no retry can help.
+        if (!isCloudError(error) && !(await accountExists(scope.accountId))) throw accountGone(scope.accountId);
         throw error;
       } finally {
         session?.close();
       }
     },
 
+    /** Called by a cancelled sync: its run is marked failed with the reason, unless its account is being deleted. */
+    async abandonSyncRun(input: { runId: string; reason: string }): Promise<void> {
+      await inventory.abandonRun(input.runId, input.reason);
+    },
+
     /** Called by the workflow when a region's retries ran out (an outage that did not pass). */
     async recordRegionFailure(input: { runId: string; region: string; error: string }): Promise<RegionSyncResult> {
+      await loadRun(orm.em.fork(), input.runId);
       return regionResult(input.region, await inventory.failRegion(input.runId, input.region, input.error));
     },
 
     /** Sums the regions into the run's final state: succeeded, partially_failed or failed. Idempotent. */
     async finishSyncRun(input: { runId: string; error?: string }): Promise<SyncRunResult> {
       const em = orm.em.fork();
-      const run = await em.findOneOrFail(SyncRun, { id: input.runId });
+      const run = await loadRun(em, input.runId);
       const totals = zeroCounts();
       for (const counts of Object.values(run.counts)) addCounts(totals, counts);
       if (run.state === 'running') {

@@ -1,5 +1,6 @@
 // Cloud accounts: CRUD with sealed, always-masked credentials, the account's Temporal schedule kept in step with
-// its row (both or neither), and manual syncs. Deleting an account deletes its schedule and its inventory.
+// its row (both or neither), and manual syncs. Deleting an account deletes its schedule, cancels its running
+// syncs and deletes its inventory.
 import type { Client } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -83,6 +84,9 @@ const syncBody = z
   .meta({ id: 'CloudSyncRequest' });
 
 const idParams = z.object({ id: z.uuid() });
+
+/** How long a delete waits for the account's cancelled syncs to close before it deletes the row anyway. */
+const syncStopWaitMs = 10_000;
 
 function temporalUnavailable(what: string, error: unknown): ApiError {
   return new ApiError(503, 'temporal_unavailable', `Temporal refused to ${what}; nothing was changed: ${(error as Error).message}`);
@@ -261,22 +265,26 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
     defineRoute({
       method: 'DELETE',
       url: '/v1/cloud-accounts/:id',
-      summary: 'Delete a cloud account, its schedule and its inventory',
-      description: 'Deletes schedule `cloud-sync:<id>` first; if Temporal refuses, the account is kept. Its resources, relations and sync runs are deleted with it.',
+      summary: 'Delete a cloud account, its schedule, its running syncs and its inventory',
+      description: 'Deletes schedule `cloud-sync:<id>` and cancels the account\'s running syncs (the manual `cloud-sync:<id>` and the runs the schedule started; they end cancelled). If Temporal refuses, the account is kept (503). Its resources, relations and sync runs are deleted with it; a sync still finishing a page cannot write to the deleted account, so no resource of it exists once this returns.',
       tags: ['cloud inventory'],
       auth: 'operator',
       params: idParams,
       response: { 204: z.undefined() },
       async handler({ params }) {
         await findAccount(params.id);
+        // The row goes first, inside the transaction: from then on a sync's page commit waits on the row lock
+        // while its workflow is cancelled, and, once this commits, fails on the resource -> cloud_account key. So
+        // nothing is written for the account after we answer, whenever a cancelled activity notices. A refused
+        // Temporal call rolls the row back.
         await orm.em.fork().transactional(async (em) => {
           const account = await em.findOneOrFail(CloudAccount, { id: params.id });
           em.remove(account);
           await em.flush();
           try {
-            await scheduler.delete(params.id);
+            await scheduler.deleteAndStopSyncs(params.id, syncStopWaitMs);
           } catch (error) {
-            throw temporalUnavailable('delete the sync schedule', error);
+            throw temporalUnavailable('delete the sync schedule and stop the running syncs', error);
           }
         });
         return undefined;

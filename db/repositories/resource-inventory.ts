@@ -230,6 +230,22 @@ export class ResourceInventory {
     });
   }
 
+  /**
+   * A sync cancelled before it finished (from the Web UI, the CLI or an account delete) marks its run failed and
+   * says why. A run locked by its account's delete (SKIP LOCKED: it is about to vanish) or already gone is left
+   * alone, so a cancelled sync never waits on the delete that cancelled it.
+   */
+  async abandonRun(runId: string, reason: string): Promise<void> {
+    await this.#transaction(async (client) => {
+      const marked = await client.query(
+        `update sync_run set state = 'failed', error = $2, finished_at = now()
+         where id = (select id from sync_run where id = $1 and state = 'running' for update skip locked)`,
+        [runId, reason],
+      );
+      if (marked.rowCount === 1) await client.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), 'error', null, $2)`, [runId, `sync failed: ${reason}`]);
+    });
+  }
+
   async appendLine(runId: string, level: 'info' | 'warn' | 'error', region: string | null, message: string): Promise<void> {
     await sqlClient(this.#orm.em.fork()).query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), $2, $3, $4)`, [runId, level, region, message]);
   }

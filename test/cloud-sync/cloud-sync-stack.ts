@@ -22,6 +22,8 @@ export interface CloudSyncStack {
   /** Everything the API logged (at debug level), to assert no secret is in it. */
   log(): string;
   call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** A second API on the same database, token and log whose Temporal calls go through `temporal` (e.g. one that refuses). */
+  apiWith(temporal: Client): Promise<{ call: CloudSyncStack['call']; close(): Promise<void> }>;
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -36,8 +38,14 @@ export async function startCloudSyncStack(overrides: Record<string, string> = {}
   const tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
   let logged = '';
   const logger = createLogger('debug', {}, new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } }));
-  const app = await buildApiServer({ config, orm: db.orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring), logger });
+  const buildApi = (temporal: Client) =>
+    buildApiServer({ config, orm: db.orm, temporal, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring), logger });
+  const app = await buildApi(client);
   const token = await tokens.issue({ subject: 'cloud-admin', role: 'admin' });
+  const caller = (api: FastifyInstance): CloudSyncStack['call'] => async (method, url, payload) => {
+    const response = await api.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    return { status: response.statusCode, body: response.body ? response.json() : undefined };
+  };
   let connection: NativeConnection | undefined;
   let workers: Worker[] = [];
   let running: Promise<void> | undefined;
@@ -50,9 +58,10 @@ export async function startCloudSyncStack(overrides: Record<string, string> = {}
     client,
     app,
     log: () => logged,
-    async call(method, url, payload) {
-      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
-      return { status: response.statusCode, body: response.body ? response.json() : undefined };
+    call: caller(app),
+    async apiWith(temporal) {
+      const other = await buildApi(temporal);
+      return { call: caller(other), close: () => other.close() };
     },
     async startWorkers() {
       connection ??= await testWorkerConnection();

@@ -1,7 +1,7 @@
 // A deterministic simulated cloud for the demo and the tests: every resource type in several regions,
 // computed from a seed page by page (nothing is held in memory), changing from one generation to the next.
 import { z } from 'zod';
-import { CloudAuthError, CloudNotFoundError, CloudRequestError, CloudResponseError, CloudUnavailableError, CloudUnsupportedError } from '../../errors.ts';
+import { CloudAuthError, CloudNotFoundError, CloudRequestError, CloudResponseError, CloudThrottledError, CloudUnavailableError, CloudUnsupportedError } from '../../errors.ts';
 import { resourceTypes } from '../../provider.ts';
 import type { CloudProvider, CloudSession, NormalizedResource, ResourcePage, ResourceType } from '../../provider.ts';
 import { simulatedAccount, simulatedRegionNames } from './account.ts';
@@ -24,11 +24,26 @@ export const simCredentialsSchema = z.object({
    * garbage (CloudResponseError), in every region and type. Unset: listings complete.
    */
   brokenListingAfter: z.number().int().min(1).optional(),
+  /**
+   * Behave like a provider's rate limiter: in every type and region, the first page that starts `afterSlots` or more
+   * into the listing is refused `times` times in a row (CloudThrottledError advising `retryAfterMs`), then answers.
+   * Counted per seed, type and region across connections in this process, as a real limiter counts per key.
+   */
+  throttle: z
+    .object({
+      afterSlots: z.number().int().min(0).default(0),
+      times: z.number().int().min(1),
+      retryAfterMs: z.number().int().min(0).default(1000),
+    })
+    .optional(),
 });
 export type SimCredentials = z.input<typeof simCredentialsSchema>;
 
 const defaultPageSize = 100;
 const maxPageSize = 1000;
+
+/** Throttles answered so far per seed, type and region (the `throttle` setting). */
+const throttlesAnswered = new Map<string, number>();
 
 /** Page tokens name the generation they were cut from, so a listing that spans a generation change stays consistent. */
 function parsePageToken(token: string, region: string, type: ResourceType): { generation: number; slot: number } {
@@ -101,6 +116,21 @@ class SimSession implements CloudSession {
         region,
         providerCode: 'BrokenPagination',
       });
+    }
+    const throttle = this.#settings.throttle;
+    if (throttle !== undefined && slot - view.firstSlot >= throttle.afterSlots) {
+      const key = `${this.#settings.seed}/${type}/${region}`;
+      const answered = throttlesAnswered.get(key) ?? 0;
+      if (answered < throttle.times) {
+        throttlesAnswered.set(key, answered + 1);
+        throw new CloudThrottledError('the simulated rate limit is exceeded', {
+          provider: 'sim',
+          operation,
+          region,
+          providerCode: 'Throttling',
+          retryAfterMs: throttle.retryAfterMs,
+        });
+      }
     }
     for (; slot < view.endSlot && resources.length < this.#pageSize; slot++) {
       const resource = view.resourceAt(slot);

@@ -1,0 +1,159 @@
+// A cloud account's life against a real Temporal: when Temporal refuses a create, change or delete, the API answers
+// 503 and keeps the account exactly as it was; a sync cancelled from outside records why; deleting an account
+// while it syncs cancels its syncs (the manual one and a scheduled one) and leaves no resource of it behind.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure, Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
+import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('cloud account lifecycle', () => {
+  let stack: CloudSyncStack;
+  let refusing: Awaited<ReturnType<CloudSyncStack['apiWith']>>;
+
+  const simAccount = (overrides: Record<string, unknown> = {}) => ({
+    name: `sim-${randomUUID()}`,
+    provider: 'sim',
+    credentials: { seed: randomUUID(), instancesPerRegion: 40, regions: 1, generation: 0 },
+    resourceTypes: ['instance'],
+    syncIntervalMinutes: 5,
+    ...overrides,
+  });
+
+  async function resourceRows(accountId: string): Promise<number> {
+    const [row] = await stack.db.orm.em.getConnection().execute<{ n: string }[]>('select count(*)::text as n from resource where account_id = ?', [accountId]);
+    return Number(row!.n);
+  }
+
+  before(async () => {
+    stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
+    await stack.startWorkers();
+    // The real server refuses every call in a namespace it does not have.
+    refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
+  });
+
+  after(async () => {
+    await refusing?.close();
+    await stack?.close();
+  });
+
+  test('when Temporal refuses, create, change and delete answer 503 and the account stays as it was', async () => {
+    const body = simAccount();
+    const refusedCreate = await refusing.call('POST', '/v1/cloud-accounts', body);
+    assert.equal(refusedCreate.status, 503, JSON.stringify(refusedCreate.body));
+    assert.match(refusedCreate.body.message, /Temporal refused to create the sync schedule; nothing was changed: .*opsflow-missing-/);
+    const listed = (await stack.call('GET', '/v1/cloud-accounts')).body.items as { name: string }[];
+    assert.ok(!listed.some((account) => account.name === body.name), 'no account row is left behind');
+
+    const created = await stack.call('POST', '/v1/cloud-accounts', body);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const accountId = created.body.id as string;
+    const schedule = stack.client.schedule.getHandle(`cloud-sync:${accountId}`);
+    const started = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+    await stack.client.workflow.getHandle(started.body.workflowId, started.body.runId).result();
+    const inventory = await resourceRows(accountId);
+    assert.equal(inventory, 40);
+
+    const refusedPatch = await refusing.call('PATCH', `/v1/cloud-accounts/${accountId}`, { name: `renamed-${randomUUID()}`, syncIntervalMinutes: 10 });
+    assert.equal(refusedPatch.status, 503, JSON.stringify(refusedPatch.body));
+    assert.match(refusedPatch.body.message, /Temporal refused to update the sync schedule/);
+    const unchanged = (await stack.call('GET', `/v1/cloud-accounts/${accountId}`)).body;
+    assert.equal(unchanged.name, body.name);
+    assert.equal(unchanged.syncIntervalMinutes, 5);
+    assert.equal((await schedule.describe()).spec.intervals?.[0]?.every, 5 * 60_000);
+
+    const refusedDelete = await refusing.call('DELETE', `/v1/cloud-accounts/${accountId}`);
+    assert.equal(refusedDelete.status, 503, JSON.stringify(refusedDelete.body));
+    assert.match(refusedDelete.body.message, /Temporal refused to delete the sync schedule/);
+    assert.equal((await stack.call('GET', `/v1/cloud-accounts/${accountId}`)).status, 200, 'the account is kept');
+    assert.equal(await resourceRows(accountId), inventory, 'its inventory is kept');
+    assert.equal((await schedule.describe()).state.paused, false, 'its schedule is kept');
+
+    assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`)).status, 204);
+    await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+    assert.equal(await resourceRows(accountId), 0);
+  });
+
+  test('a sync cancelled from outside (Web UI, CLI) marks its run failed and expires nothing', async () => {
+    const created = await stack.call('POST', '/v1/cloud-accounts', simAccount({
+      credentials: { seed: randomUUID(), instancesPerRegion: 100_000, regions: 1, generation: 0 },
+      syncIntervalMinutes: 0,
+    }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const accountId = created.body.id as string;
+    const started = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+    assert.equal(started.status, 202);
+    await waitFor('pages committed', async () => {
+      const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
+      return runs.some((run) => Object.values(run.regions).some((region) => region.pages >= 2)) ? true : undefined;
+    });
+
+    const handle = stack.client.workflow.getHandle(started.body.workflowId as string);
+    await handle.cancel();
+    const outcome = await handle.result().then(() => assert.fail('the sync completed although it was cancelled'), (error: unknown) => error);
+    assert.ok(outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure, String(outcome));
+
+    const [run] = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { id: string; state: string; error: string; finishedAt: string | null }[];
+    assert.equal(run?.state, 'failed');
+    assert.match(run.error, /cancelled before it finished/);
+    assert.ok(run.finishedAt);
+    const expired = (await stack.call('GET', `/v1/resources?accountId=${accountId}&expired=true&limit=10`)).body.items as unknown[];
+    assert.equal(expired.length, 0);
+    assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`)).status, 204);
+  });
+
+  test('deleting an account cancels its running syncs, manual and scheduled, and leaves none of its resources', async () => {
+    // 100k instances at 50 a page: neither sync can finish before the delete.
+    const created = await stack.call('POST', '/v1/cloud-accounts', simAccount({
+      credentials: { seed: randomUUID(), instancesPerRegion: 100_000, regions: 1, generation: 0 },
+      syncIntervalMinutes: 60,
+    }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const accountId = created.body.id as string;
+
+    const manual = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+    assert.equal(manual.status, 202);
+    const schedule = stack.client.schedule.getHandle(`cloud-sync:${accountId}`);
+    await schedule.trigger();
+    const scheduledId = await waitFor('the triggered scheduled sync', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
+    assert.match(scheduledId, new RegExp(`^cloud-sync:${accountId}:scheduled-`));
+
+    // Both are writing pages when the account is deleted.
+    await waitFor('pages committed by both syncs', async () => {
+      const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { workflowId: string; regions: Record<string, { pages: number }> }[];
+      const paging = runs.filter((run) => Object.values(run.regions).some((region) => region.pages >= 2));
+      return paging.length === 2 ? paging : undefined;
+    });
+    assert.ok(await resourceRows(accountId) > 0);
+
+    const deleted = await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`);
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+
+    for (const workflowId of [manual.body.workflowId as string, scheduledId]) {
+      const outcome = await stack.client.workflow.getHandle(workflowId).result().then(
+        () => assert.fail(`${workflowId} completed although its account was deleted`),
+        (error: unknown) => error,
+      );
+      assert.ok(outcome instanceof WorkflowFailedError, `${workflowId}: ${String(outcome)}`);
+      assert.ok(outcome.cause instanceof CancelledFailure, `${workflowId} ends cancelled, not ${String(outcome.cause)}`);
+      const child = await stack.client.workflow.getHandle(`${workflowId}:instance`).describe();
+      assert.equal(child.status.name, 'CANCELLED', `${workflowId}'s child is cancelled too`);
+    }
+    await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+
+    // Once the workers are stopped no activity can still be running: nothing was written after the delete.
+    await stack.stopWorkers();
+    assert.equal(await resourceRows(accountId), 0);
+    assert.equal((await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items.length, 0);
+  });
+});
