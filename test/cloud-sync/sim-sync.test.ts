@@ -8,16 +8,7 @@ import { startAliyunFixture, type AliyunFixtureServer } from '../../integrations
 import { nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
 import { nonRetryableCloudSyncErrors } from '../../contracts/cloud-sync.ts';
 import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+import { waitFor } from '../support/wait.ts';
 
 describe('cloud sync on the simulated cloud', () => {
   let stack: CloudSyncStack;

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createServer, request as httpRequest } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -26,6 +26,7 @@ import type { CloudSession, NormalizedResource } from '../../integrations/clouds
 import { awsProvider } from '../../integrations/clouds/providers/aws/index.ts';
 import { listEveryPage } from './contract.ts';
 import { motoBinary, startMoto } from './moto-server.ts';
+import { startFakeEndpoint, type FakeEndpoint } from './fake-endpoint.ts';
 import type { MotoServer } from './moto-server.ts';
 
 interface CountingProxy {
@@ -239,30 +240,22 @@ describe('aws cache tags and load balancer membership against moto', () => {
 });
 
 describe('aws cache tags and load balancer membership when the follow-up call fails', () => {
-  let server: Server;
+  let fake: FakeEndpoint;
   let endpoint = '';
   /** Answers one query-API action; unknown actions get a 400 so a test never passes by accident. */
   let answer: (action: string, body: URLSearchParams, response: ServerResponse) => void = () => {};
   const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-real-secret-value' };
 
   before(async () => {
-    server = createServer((request: IncomingMessage, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = new URLSearchParams(Buffer.concat(chunks).toString());
-        answer(body.get('Action') ?? '', body, response);
-      });
+    fake = await startFakeEndpoint((_request, text, response) => {
+      const body = new URLSearchParams(text);
+      answer(body.get('Action') ?? '', body, response);
     });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const address = server.address();
-    assert.ok(address && typeof address === 'object');
-    endpoint = `http://127.0.0.1:${address.port}`;
+    endpoint = fake.url;
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
+    await fake?.close();
   });
 
   const xml = (response: ServerResponse, status: number, text: string) => {

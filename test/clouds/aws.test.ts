@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   AttachVolumeCommand,
   CreateImageCommand,
@@ -36,6 +36,7 @@ import { hasInstanceLifecycle, hasLoadBalancerTargets } from '../../integrations
 import { awsProvider } from '../../integrations/clouds/providers/aws/index.ts';
 import { runProviderContract, listAll } from './contract.ts';
 import { motoBinary, startMoto } from './moto-server.ts';
+import { startFakeEndpoint, type FakeEndpoint } from './fake-endpoint.ts';
 import type { MotoServer } from './moto-server.ts';
 
 const binary = motoBinary();
@@ -246,21 +247,17 @@ describe('aws provider against moto', () => {
 });
 
 describe('aws provider failure mapping', () => {
-  let server: Server;
+  let fake: FakeEndpoint;
   let answer: (response: ServerResponse) => void = () => {};
   let endpoint = '';
 
   before(async () => {
-    server = createServer((_request, response) => answer(response));
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const address = server.address();
-    assert.ok(address && typeof address === 'object');
-    endpoint = `http://127.0.0.1:${address.port}`;
+    fake = await startFakeEndpoint((_request, _body, response) => answer(response));
+    endpoint = fake.url;
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
+    await fake?.close();
   });
 
   const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'not-a-real-secret-value' };
