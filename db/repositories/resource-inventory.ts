@@ -1,7 +1,8 @@
 // The inventory's write path for a sync: each page is committed in one transaction that advances the region's
 // checkpoint (guarded by the page count, so two attempts can never both commit a page), upserts every resource
-// of the page in one multi-row statement and replaces their relations. Raw SQL with bound parameters on the ORM's
-// own connection pool: the upsert must tell created, updated and unchanged rows apart, which no ORM call returns.
+// of the page in one multi-row statement and rewrites the edges of those it created or changed. Raw SQL with bound
+// parameters on the ORM's own connection pool: the upsert must tell created, updated and unchanged rows apart,
+// which no ORM call returns.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { boundStatement, type BoundResult } from '../bound-query.ts';
 import type { Orm } from '../orm.ts';
