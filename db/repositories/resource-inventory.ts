@@ -233,14 +233,16 @@ export class ResourceInventory {
 
   /**
    * A sync cancelled before it finished (from the Web UI, the CLI or an account delete) marks its run failed and
-   * says why. A run locked by its account's delete (SKIP LOCKED: it is about to vanish) or already gone is left
-   * alone, so a cancelled sync never waits on the delete that cancelled it.
+   * says why. A run whose account is being deleted (its row locked by the delete: SKIP LOCKED) or already gone is
+   * left alone, so a cancelled sync never waits on the delete that cancelled it. It does wait for a page commit
+   * still holding the run's row: skipping that one would leave the run `running` for good.
    */
   async abandonRun(runId: string, reason: string): Promise<void> {
     await this.#transaction(async (client) => {
       const marked = await client.query(
         `update sync_run set state = 'failed', error = $2, finished_at = now()
-         where id = (select id from sync_run where id = $1 and state = 'running' for update skip locked)`,
+         where id = $1 and state = 'running'
+           and exists (select 1 from cloud_account a where a.id = sync_run.account_id for key share skip locked)`,
         [runId, reason],
       );
       if (marked.rowCount === 1) await client.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), 'error', null, $2)`, [runId, `sync failed: ${reason}`]);
