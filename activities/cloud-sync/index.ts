@@ -73,10 +73,6 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
     return run;
   }
 
-  async function accountExists(accountId: string): Promise<boolean> {
-    return (await orm.em.fork().count(CloudAccount, { id: accountId })) > 0;
-  }
-
   function connect(account: CloudAccount): CloudSession {
     return clouds.connect(account.provider, {
       credentials: secrets.open(account.credentials, accountCredentialsContext(account.id)),
@@ -205,8 +201,9 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         if (isCloudError(error) && !(error instanceof CloudThrottledError)) {
           await inventory.appendLine(run.id, 'warn', input.region, `attempt ${context.info.attempt} failed, will retry: ${error.message}`);
         }
-        // The account was deleted under the listing (its page commit hit the foreign key): no retry can help.
-        if (!isCloudError(error) && !(await accountExists(scope.accountId))) throw accountGone(scope.accountId);
+        // The account was deleted under the listing (its page commit hit the foreign key): loadAccount then throws
+        // the non-retryable account-gone failure, since no retry can help.
+        if (!isCloudError(error)) await loadAccount(scope.accountId);
         throw error;
       } finally {
         session?.close();

@@ -144,7 +144,8 @@ export class ResourceInventory {
           if (row.inserted) counts.created += 1;
           else if (row.changed) counts.updated += 1;
           else counts.unchanged += 1;
-          if (row.inserted || row.changed) rewritten.set(row.external_id, row.id);
+          // `changed` holds for inserted rows too (no old hash); only updated ones have edges to drop.
+          if (row.changed) rewritten.set(row.external_id, row.id);
           if (row.changed && !row.inserted) stale.push(row.id);
         }
         if (stale.length > 0) await client.query(dropRelationsSql, [stale]);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import type { ResourceType } from '../../integrations/clouds/provider.ts';
+import { listAll } from '../clouds/contract.ts';
 import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
 
 const types: ResourceType[] = ['instance', 'disk'];
@@ -15,14 +16,9 @@ async function listedEdges(credentials: { seed: string; instancesPerRegion: numb
   const edges = new Set<string>();
   for (const region of await session.listRegions()) {
     for (const type of types) {
-      let token: string | undefined;
-      do {
-        const page = await session.list(type, region, token);
-        for (const resource of page.resources) {
-          for (const relation of resource.relations ?? []) edges.add(`${type}:${resource.externalId} ${relation.kind} ${relation.toType}:${relation.toExternalId}`);
-        }
-        token = page.nextPageToken;
-      } while (token);
+      for (const resource of await listAll(session, type, region)) {
+        for (const relation of resource.relations ?? []) edges.add(`${type}:${resource.externalId} ${relation.kind} ${relation.toType}:${relation.toExternalId}`);
+      }
     }
   }
   return [...edges].sort();

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
+import { listAll } from '../clouds/contract.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
 
@@ -15,14 +16,7 @@ async function simulatedCount(): Promise<number> {
   const session = simProvider.connect({ credentials, pageSize: 1000 });
   let total = 0;
   for (const region of await session.listRegions()) {
-    for (const type of types) {
-      let token: string | undefined;
-      do {
-        const page = await session.list(type, region, token);
-        total += page.resources.length;
-        token = page.nextPageToken;
-      } while (token);
-    }
+    for (const type of types) total += (await listAll(session, type, region)).length;
   }
   return total;
 }
