@@ -1,7 +1,7 @@
 // Activities of the probe workflow: record which worker answered, idempotently (a retried attempt after the
 // row was written returns the same answer).
 import type { Orm } from '../db/orm.ts';
-import { Probe } from '../db/entities/probe.ts';
+import { Probe } from '../db/entities/probe/probe.ts';
 import type { ProbeInput, ProbeResult } from '../contracts/probe.ts';
 
 export interface ProbeActivityDeps {

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { Orm } from '../db/orm.ts';
-import { CmdbSource } from '../db/entities/cmdb-source.ts';
-import { applyTopologyChanges } from '../db/repositories/cmdb-mirror.ts';
+import { CmdbSource } from '../db/entities/cmdb/cmdb-source.ts';
+import { applyTopologyChanges } from '../db/repositories/cmdb/cmdb-mirror.ts';
 import { CmdbClient } from '../integrations/cmdb/client.ts';
 import { startCmdbEmulator } from '../integrations/cmdb/emulator/server.ts';
 import { CmdbChangeGenerator } from '../integrations/cmdb/emulator/change-generator.ts';

@@ -7,7 +7,7 @@
 // state of a scheduled sync: a few creates, updates and deletions among mostly unchanged resources.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { CloudAccount } from '../db/entities/cloud-account.ts';
+import { CloudAccount } from '../db/entities/cloud-sync/cloud-account.ts';
 import { simProvider } from '../integrations/clouds/providers/sim/index.ts';
 import type { NormalizedResource, ResourceType } from '../integrations/clouds/provider.ts';
 import { createSecretBox } from '../security/secrets.ts';

@@ -5,14 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Config } from '../config/env.ts';
 import type { Keyring } from '../security/keyring.ts';
-import { createSecretBox, type SecretBox } from '../security/secrets.ts';
+import { createSecretBox } from '../security/secrets.ts';
 import type { Orm } from '../db/orm.ts';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../temporal/connection.ts';
-import { createProbeActivities } from '../activities/probe.ts';
-import { createCloudSyncActivities } from '../activities/cloud-sync/index.ts';
-import { createCmdbWatchActivities } from '../activities/cmdb/watch.ts';
-import { createCmdbReplayActivities } from '../activities/cmdb/replay.ts';
 import type { CloudRegistry } from '../integrations/clouds/registry.ts';
+import { activitiesFor, type ActivityContext } from '../activities/registry.ts';
 import { openCloudRegistry } from './runtime.ts';
 import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 
@@ -30,15 +27,6 @@ export interface WorkerDeps {
   clouds?: CloudRegistry;
 }
 
-/** What activity factories get: the process's dependencies, built once per worker process. */
-export interface ActivityContext {
-  config: Config;
-  orm: Orm;
-  secrets: SecretBox;
-  workerIdentity: string;
-  clouds: CloudRegistry;
-}
-
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger });
 }
@@ -51,30 +39,6 @@ const quietBundlerLogger = {
   warn: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
   error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
 };
-
-type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
-
-/** The activities a worker on `queue` registers: every queue answers probes, plus its domain's activities. */
-function activitiesFor(queue: TaskQueueName, context: ActivityContext): Activities {
-  const common: Activities = createProbeActivities({ orm: context.orm, workerIdentity: context.workerIdentity });
-  switch (queue) {
-    case 'cloud-sync':
-      return {
-        ...common,
-        ...createCloudSyncActivities({ orm: context.orm, clouds: context.clouds, secrets: context.secrets, pageSize: context.config.clouds.syncPageSize }),
-      };
-    case 'cmdb':
-      return {
-        ...common,
-        ...createCmdbWatchActivities({ orm: context.orm, secrets: context.secrets, config: context.config }),
-        ...createCmdbReplayActivities({ orm: context.orm, secrets: context.secrets }),
-      };
-    case 'deploy':
-      return { ...common };
-    case 'dr':
-      return { ...common };
-  }
-}
 
 export async function createWorkers(deps: WorkerDeps, queues: readonly TaskQueueName[]): Promise<Worker[]> {
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());

@@ -4,11 +4,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
-import { CloudAccount } from '../../db/entities/cloud-account.ts';
-import { SyncRun } from '../../db/entities/sync-run.ts';
-import type { RegionCounts } from '../../db/entities/sync-run.ts';
-import { ResourceInventory, zeroCounts } from '../../db/repositories/resource-inventory.ts';
-import type { InventoryScope, RegionProgress } from '../../db/repositories/resource-inventory.ts';
+import { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
+import { SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
+import type { RegionCounts } from '../../db/entities/cloud-sync/sync-run.ts';
+import { ResourceInventory, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
+import type { InventoryScope, RegionProgress } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 import { CloudThrottledError, isCloudError, nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
 import type { CloudSession, ResourcePage, ResourceType } from '../../integrations/clouds/provider.ts';

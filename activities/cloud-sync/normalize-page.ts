@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { CloudResponseError } from '../../integrations/clouds/errors.ts';
 import { normalizedResourceSchema } from '../../integrations/clouds/provider.ts';
 import type { ResourceType } from '../../integrations/clouds/provider.ts';
-import type { InventoryRecord } from '../../db/repositories/resource-inventory.ts';
+import type { InventoryRecord } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 
 export function contentHash(fields: unknown): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');

@@ -1,6 +1,6 @@
 // Opens a CMDB source for an activity: its row, the app secret unsealed only here, and a client for its access style.
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource } from '../../db/entities/cmdb-source.ts';
+import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { CmdbClient, type CmdbAccess } from '../../integrations/cmdb/client.ts';
 import type { CmdbReplayResource, CmdbWatchedResource } from '../../contracts/cmdb.ts';

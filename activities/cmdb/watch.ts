@@ -14,9 +14,9 @@ import {
 } from '../../integrations/cmdb/errors.ts';
 import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
 import { effectiveFields, type CmdbPollOutcome, type CmdbReplayResource } from '../../contracts/cmdb.ts';
-import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb-events.ts';
-import { replaceTopologyResource } from '../../db/repositories/cmdb-mirror.ts';
-import { relinkHosts } from '../../db/repositories/cmdb-cloud-links.ts';
+import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb/cmdb-events.ts';
+import { replaceTopologyResource } from '../../db/repositories/cmdb/cmdb-mirror.ts';
+import { relinkHosts } from '../../db/repositories/cmdb/cmdb-cloud-links.ts';
 import { openCmdbSource, watchedResource, type OpenedSource } from './source-access.ts';
 import { listCmdbResource } from './relist.ts';
 

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { CloudAccount } from '../../db/entities/cloud-account.ts';
+import { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { isCloudError } from '../../integrations/clouds/errors.ts';
 import { resourceTypeSchema } from '../../integrations/clouds/provider.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';

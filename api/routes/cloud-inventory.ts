@@ -2,9 +2,9 @@
 // resource with its relations, the topology graph, and the provider catalog.
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import type { Resource } from '../../db/entities/resource.ts';
-import { SYNC_RUN_STATES, type SyncRun } from '../../db/entities/sync-run.ts';
-import { BadCursorError, createInventoryReads, type Page } from '../../db/repositories/inventory-reads.ts';
+import type { Resource } from '../../db/entities/cloud-sync/resource.ts';
+import { SYNC_RUN_STATES, type SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
+import { BadCursorError, createInventoryReads, type Page } from '../../db/repositories/cloud-sync/inventory-reads.ts';
 import { capabilityNames } from '../../integrations/clouds/provider.ts';
 import { providerCatalog, type CloudRegistry } from '../../integrations/clouds/registry.ts';
 import { NotFoundError, UnprocessableError } from '../errors.ts';

@@ -2,10 +2,10 @@
 // business > set > module > host tree.
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource } from '../../db/entities/cmdb-source.ts';
-import { CmdbHostCloudLink, CMDB_CLOUD_MATCHES } from '../../db/entities/cmdb-host-cloud-link.ts';
-import { CMDB_SINK_STATES, listEvents } from '../../db/repositories/cmdb-reports.ts';
-import { topologyTree } from '../../db/repositories/cmdb-mirror.ts';
+import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
+import { CmdbHostCloudLink, CMDB_CLOUD_MATCHES } from '../../db/entities/cmdb/cmdb-host-cloud-link.ts';
+import { CMDB_SINK_STATES, listEvents } from '../../db/repositories/cmdb/cmdb-reports.ts';
+import { topologyTree } from '../../db/repositories/cmdb/cmdb-mirror.ts';
 import { CMDB_REPLAY_RESOURCES } from '../../contracts/cmdb.ts';
 import { NotFoundError } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../route.ts';

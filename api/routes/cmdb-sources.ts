@@ -4,10 +4,10 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource } from '../../db/entities/cmdb-source.ts';
-import { markDeadLettersForRedrive, requestRelist, startSinkAtTip } from '../../db/repositories/cmdb-events.ts';
-import { deleteSourceData } from '../../db/repositories/cmdb-mirror.ts';
-import { cursorReports, sinkReports } from '../../db/repositories/cmdb-reports.ts';
+import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
+import { markDeadLettersForRedrive, requestRelist, startSinkAtTip } from '../../db/repositories/cmdb/cmdb-events.ts';
+import { deleteSourceData } from '../../db/repositories/cmdb/cmdb-mirror.ts';
+import { cursorReports, sinkReports } from '../../db/repositories/cmdb/cmdb-reports.ts';
 import { isCmdbWatchResource, RESOURCES_REQUIRING_FIELDS, type CmdbWatchResource } from '../../integrations/cmdb/types.ts';
 import { maskSecret, type SecretBox } from '../../security/secrets.ts';
 import {

@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { Probe, PROBE_STATES } from '../../db/entities/probe.ts';
+import { Probe, PROBE_STATES } from '../../db/entities/probe/probe.ts';
 import { ALL_TASK_QUEUES, taskQueueName, type TaskQueueName } from '../../contracts/task-queues.ts';
 import { probeWorkflowId, type ProbeInput } from '../../contracts/probe.ts';
 import { ApiError, NotFoundError } from '../errors.ts';

@@ -1,32 +1,7 @@
-// Every entity opsflow persists; the ORM is configured with exactly this list (no folder discovery).
-import { ProbeSchema } from './probe.ts';
-import { CloudAccountSchema } from './cloud-account.ts';
-import { ResourceSchema } from './resource.ts';
-import { ResourceRelationSchema } from './resource-relation.ts';
-import { SyncRunSchema } from './sync-run.ts';
-import { SyncRunLineSchema } from './sync-run-line.ts';
-import { CmdbSourceSchema } from './cmdb-source.ts';
-import { CmdbCursorSchema } from './cmdb-cursor.ts';
-import { CmdbEventSchema } from './cmdb-event.ts';
-import { CmdbSinkCursorSchema } from './cmdb-sink-cursor.ts';
-import { CmdbBizSchema } from './cmdb-biz.ts';
-import { CmdbSetSchema } from './cmdb-set.ts';
-import { CmdbModuleSchema } from './cmdb-module.ts';
-import { CmdbHostSchema } from './cmdb-host.ts';
-import { CmdbHostRelationSchema } from './cmdb-host-relation.ts';
-import { CmdbHostCloudLinkSchema } from './cmdb-host-cloud-link.ts';
+// Every entity opsflow persists, one list per domain; the ORM is configured with exactly this list (no folder
+// discovery). A new domain adds its folder's index here.
+import { PROBE_ENTITIES } from './probe/index.ts';
+import { CLOUD_SYNC_ENTITIES } from './cloud-sync/index.ts';
+import { CMDB_ENTITIES } from './cmdb/index.ts';
 
-const CMDB_ENTITIES = [
-  CmdbSourceSchema,
-  CmdbCursorSchema,
-  CmdbEventSchema,
-  CmdbSinkCursorSchema,
-  CmdbBizSchema,
-  CmdbSetSchema,
-  CmdbModuleSchema,
-  CmdbHostSchema,
-  CmdbHostRelationSchema,
-  CmdbHostCloudLinkSchema,
-];
-
-export const ENTITIES = [ProbeSchema, CloudAccountSchema, ResourceSchema, ResourceRelationSchema, SyncRunSchema, SyncRunLineSchema, ...CMDB_ENTITIES];
+export const ENTITIES = [...PROBE_ENTITIES, ...CLOUD_SYNC_ENTITIES, ...CMDB_ENTITIES];

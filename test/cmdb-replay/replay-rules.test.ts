@@ -2,8 +2,8 @@
 // asked of CMDB, and what state an event is in for a sink.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collapseChanges, mirrorKey } from '../../db/repositories/cmdb-mirror.ts';
-import { sinkStateOf } from '../../db/repositories/cmdb-reports.ts';
+import { collapseChanges, mirrorKey } from '../../db/repositories/cmdb/cmdb-mirror.ts';
+import { sinkStateOf } from '../../db/repositories/cmdb/cmdb-reports.ts';
 import { effectiveFields } from '../../contracts/cmdb.ts';
 
 test('a run of events collapses to the last change per object', () => {

@@ -16,7 +16,7 @@ import { createWorkers, runWorkersUntil } from '../../workers/worker.ts';
 import type { Config } from '../../config/env.ts';
 import type { Orm } from '../../db/orm.ts';
 import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
-import { ensureCursorRow, storeCmdbBatch } from '../../db/repositories/cmdb-events.ts';
+import { ensureCursorRow, storeCmdbBatch } from '../../db/repositories/cmdb/cmdb-events.ts';
 import { cmdbReplayWorkflowId, cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
 import { createTestDatabase, testClient, testConfig, testKeyring, testWorkerConnection } from '../support/stack.ts';
 import {

@@ -9,7 +9,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createTokenIssuer, type Role, type TokenIssuer } from '../../api/auth.ts';
 import { buildApiServer } from '../../api/server.ts';
 import { createProbeActivities } from '../../activities/probe.ts';
-import { Probe } from '../../db/entities/probe.ts';
+import { Probe } from '../../db/entities/probe/probe.ts';
 import { EncryptionCodec, ENCRYPTED_ENCODING } from '../../temporal/codec.ts';
 import { createSecretBox } from '../../security/secrets.ts';
 import { createWorkers, runWorkersUntil } from '../../workers/worker.ts';

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Probe } from '../../db/entities/probe.ts';
+import { Probe } from '../../db/entities/probe/probe.ts';
 import { probeWorkflowId } from '../../contracts/probe.ts';
 import { taskQueueName } from '../../contracts/task-queues.ts';
 import { loadConfig } from '../../config/env.ts';

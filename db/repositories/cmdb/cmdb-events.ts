@@ -1,10 +1,10 @@
 // Stored CMDB events and the positions around them: a watcher stores a batch together with its new cursor in one
 // transaction (de-duplicated on the cursor), and each sink moves its own position through them in order.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Orm } from '../orm.ts';
-import { boundQuery } from '../bound-query.ts';
-import type { CmdbEventSinkTrouble } from '../entities/cmdb-event.ts';
-import type { CmdbCursorState } from '../../contracts/cmdb.ts';
+import type { Orm } from '../../orm.ts';
+import { boundQuery } from '../../bound-query.ts';
+import type { CmdbEventSinkTrouble } from '../../entities/cmdb/cmdb-event.ts';
+import type { CmdbCursorState } from '../../../contracts/cmdb.ts';
 
 export interface IncomingCmdbEvent {
   cursor: string;

@@ -1,7 +1,7 @@
 // The cloud-link sink's writes: CMDB hosts matched to cloud inventory instances (`resource` rows of type instance
 // that have not expired) by bk_cloud_inst_id = the instance id, or by an inner IP among the instance's privateIps.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { boundQuery } from '../bound-query.ts';
+import { boundQuery } from '../../bound-query.ts';
 
 type Detail = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 // The topology mirror (business > set > module > host, and host relations) of each CMDB source: applied from
 // replayed events (last change per object wins within a batch), replaced wholesale by a re-list, read as a tree.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Orm } from '../orm.ts';
-import { boundQuery } from '../bound-query.ts';
-import type { CmdbReplayResource } from '../../contracts/cmdb.ts';
+import type { Orm } from '../../orm.ts';
+import { boundQuery } from '../../bound-query.ts';
+import type { CmdbReplayResource } from '../../../contracts/cmdb.ts';
 
 type Detail = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Where a watcher stands on one resource of one source: CMDB's opaque cursor, the time of the last event seen,
 // the last sequence number given to a stored event, and whether it is watching, recovering or failed (and why).
 import { defineEntity, p } from '@mikro-orm/core';
-import { CMDB_CURSOR_STATES } from '../../contracts/cmdb.ts';
+import { CMDB_CURSOR_STATES } from '../../../contracts/cmdb.ts';
 
 const CmdbCursorSchema = defineEntity({
   name: 'CmdbCursor',

@@ -1,11 +1,11 @@
 // Read side of the cloud inventory for the API: filtered, cursor-paginated lists of sync runs and resources,
 // a resource with its relations both ways, and the topology graph of an account or one VPC.
 import type { FilterQuery } from '@mikro-orm/core';
-import type { Orm } from '../orm.ts';
-import { Resource } from '../entities/resource.ts';
-import { ResourceRelation } from '../entities/resource-relation.ts';
-import { SyncRun } from '../entities/sync-run.ts';
-import { SyncRunLine } from '../entities/sync-run-line.ts';
+import type { Orm } from '../../orm.ts';
+import { Resource } from '../../entities/cloud-sync/resource.ts';
+import { ResourceRelation } from '../../entities/cloud-sync/resource-relation.ts';
+import { SyncRun } from '../../entities/cloud-sync/sync-run.ts';
+import { SyncRunLine } from '../../entities/cloud-sync/sync-run-line.ts';
 
 export interface Page<T> {
   items: T[];

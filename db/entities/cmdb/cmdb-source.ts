@@ -1,7 +1,7 @@
 // A BlueKing CMDB that opsflow follows: how to reach it (the app secret sealed as `cmdb_source:<id>`), which
 // resources it watches in which mode, and the sinks every change is replayed to.
 import { defineEntity, p } from '@mikro-orm/core';
-import { CMDB_API_STYLES, type CmdbStoredSink, type CmdbWatchedResource } from '../../contracts/cmdb.ts';
+import { CMDB_API_STYLES, type CmdbStoredSink, type CmdbWatchedResource } from '../../../contracts/cmdb.ts';
 
 const CmdbSourceSchema = defineEntity({
   name: 'CmdbSource',

@@ -1,8 +1,8 @@
 // Read side of CMDB watch replay for the API: per-resource watcher status with per-sink counts, and the event
 // list with each sink's delivery state.
-import type { Orm } from '../orm.ts';
-import type { CmdbStoredSink } from '../../contracts/cmdb.ts';
-import type { CmdbEventSinkTrouble } from '../entities/cmdb-event.ts';
+import type { Orm } from '../../orm.ts';
+import type { CmdbStoredSink } from '../../../contracts/cmdb.ts';
+import type { CmdbEventSinkTrouble } from '../../entities/cmdb/cmdb-event.ts';
 
 export const CMDB_SINK_STATES = ['pending', 'applied', 'failed', 'dead'] as const;
 export type CmdbSinkState = (typeof CMDB_SINK_STATES)[number];

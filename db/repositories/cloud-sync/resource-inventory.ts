@@ -4,9 +4,9 @@
 // parameters on the ORM's own connection pool: the upsert must tell created, updated and unchanged rows apart,
 // which no ORM call returns.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { boundStatement, type BoundResult } from '../bound-query.ts';
-import type { Orm } from '../orm.ts';
-import type { RegionCheckpoint, RegionCounts } from '../entities/sync-run.ts';
+import { boundStatement, type BoundResult } from '../../bound-query.ts';
+import type { Orm } from '../../orm.ts';
+import type { RegionCheckpoint, RegionCounts } from '../../entities/cloud-sync/sync-run.ts';
 
 export interface InventoryRelation {
   kind: string;
