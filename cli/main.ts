@@ -1,6 +1,7 @@
 // Dispatches `opsflow <command>`; every command answers --help and reports configuration errors as one list.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/env.ts';
+import { ComponentStartError } from '../scripts/stack/start-error.ts';
 import { helpText, UsageError, type CliCommand } from './command.ts';
 
 /** Each command's module is loaded only when it runs, so `--help` and `opsflow token` start quickly. */
@@ -58,6 +59,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`opsflow ${name}: ${(error as Error).message}\n\n${helpText(entry, command)}`);
       return 2;
+    }
+    if (error instanceof ComponentStartError) {
+      // One readable message naming the component, the command and the cause; the stack says nothing more.
+      process.stderr.write(`opsflow ${name}: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(`opsflow ${name}: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

@@ -10,6 +10,7 @@ import { buildApiServer } from '../api/server.ts';
 import { migrateToLatest } from '../db/orm.ts';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres.ts';
 import { startTemporalDevServer } from '../scripts/stack/temporal-dev.ts';
+import { startingComponent } from '../scripts/stack/start-error.ts';
 import { EncryptionCodec } from '../temporal/codec.ts';
 import { connectWorkerConnection, temporalTarget } from '../temporal/connection.ts';
 import { bundleWorkflows, createWorkers, runWorkersUntil } from '../workers/worker.ts';
@@ -81,12 +82,11 @@ export const upCommand: CliCommand = {
       if (applied.length) logger.info({ applied }, 'migrations applied');
       started('migrations');
 
-      const connection = await connectWorkerConnection(config);
-      cleanups.push(() => connection.close());
-      const workers = await createWorkers(
-        { config, connection, keyring: runtime.keyring, orm: runtime.orm, workflowBundle },
-        ALL_TASK_QUEUES,
-      );
+      const workers = await startingComponent('worker', `in-process workers for task queues ${ALL_TASK_QUEUES.join(', ')}`, async () => {
+        const connection = await connectWorkerConnection(config);
+        cleanups.push(() => connection.close());
+        return createWorkers({ config, connection, keyring: runtime.keyring, orm: runtime.orm, workflowBundle }, ALL_TASK_QUEUES);
+      });
       const running = runWorkersUntil(workers, stop.signal);
       cleanups.push(() => running);
       started('workers');

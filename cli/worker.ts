@@ -4,6 +4,7 @@ import { ALL_TASK_QUEUES, type TaskQueueName } from '../contracts/task-queues.ts
 import { databaseUrl, openKeyring } from '../workers/local-state.ts';
 import { shutdownOnSignals } from './signals.ts';
 import { UsageError, type CliCommand } from './command.ts';
+import { startingComponent } from '../scripts/stack/start-error.ts';
 
 export function parseQueues(value: unknown): TaskQueueName[] {
   if (value === 'all' || value === undefined) return [...ALL_TASK_QUEUES];
@@ -33,8 +34,10 @@ export const workerCommand: CliCommand = {
     installTemporalRuntime(logger, config.workerMetricsPort);
     const orm = await createOrm(databaseUrl(config));
     await migrateToLatest(orm);
-    const connection = await connectWorkerConnection(config);
-    const workers = await createWorkers({ config, connection, keyring: openKeyring(config), orm }, queues);
+    const { connection, workers } = await startingComponent('worker', `opsflow worker --queue ${queues.join(',')}`, async () => {
+      const connection = await connectWorkerConnection(config);
+      return { connection, workers: await createWorkers({ config, connection, keyring: openKeyring(config), orm }, queues) };
+    });
     const stop = new AbortController();
     shutdownOnSignals(() => stop.abort());
     logger.info({ queues, temporal: temporalTarget(config).address }, 'workers running');

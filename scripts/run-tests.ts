@@ -32,7 +32,7 @@ process.stdout.write('\n== starting the test stack (embedded PostgreSQL, Tempora
 const temporalBin = process.env.OPSFLOW_TEMPORAL_BIN ?? 'temporal';
 const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-test-'));
 const [pgPort, temporalPort] = [await freePort(), await freePort()];
-const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'opsflow_test' });
+const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'opsflow_test', ephemeral: true });
 let exitCode: number;
 try {
   const temporal = await startTemporalDevServer({ executable: temporalBin, port: temporalPort, namespace: 'default' });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { OPS_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes.ts';
+import { ComponentStartError, describeSpawnFailure, lastLines } from './start-error.ts';
 
 export interface TemporalDevServerOptions {
   executable: string;
@@ -30,6 +31,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const key of OPS_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
+  const command = [options.executable, ...args].join(' ');
   const child = spawn(options.executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = options.onLog ?? (() => {});
   let output = '';
@@ -40,14 +42,22 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A spawn that fails (no such executable, not executable) emits 'error' and then 'close' without 'exit'.
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.once('error', (error) => (spawnError = error));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
 
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitUntilServing(address, options.namespace, exited);
   } catch (error) {
     await stopChild(child, exited);
-    throw new Error(`Temporal dev server did not start on ${address}: ${(error as Error).message}\n${output}`, { cause: error });
+    const reason = spawnError
+      ? describeSpawnFailure(spawnError, options.executable)
+      : child.exitCode !== null
+        ? `the server exited with code ${child.exitCode}: ${lastLines(output)}`
+        : `${(error as Error).message}: ${lastLines(output)}`;
+    throw new ComponentStartError('Temporal dev server', command, reason, { cause: error });
   }
   return {
     address,
@@ -80,7 +90,7 @@ async function waitUntilServing(address: string, namespace: string, exited: Prom
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
