@@ -5,7 +5,7 @@
 // We run the binaries ourselves rather than through the package's launcher because the launcher cannot be pointed
 // at binaries somewhere else (needed below), leaves spawn failures as unhandled 'error' events that kill the
 // process, and installs exit hooks that cut opsflow's ordered shutdown short.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -26,6 +26,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { readOrCreateSecretFile } from '../../security/generated-secret-file.ts';
+import { spawnServer } from './server-process.ts';
 import { ComponentStartError, describeSpawnFailure, lastLines } from './start-error.ts';
 
 export interface RunningPostgres {
@@ -188,7 +189,7 @@ function commandLine(executable: string, args: string[], runAs: RunAs): string {
 
 function spawnAs(executable: string, args: string[], runAs: RunAs): ChildProcess {
   // LC_ALL=C: PostgreSQL's own messages in English whatever the user's locale, and no locale lookups that fail.
-  return spawn(executable, args, { ...runAs, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnServer(executable, args, { ...runAs, env: { ...process.env, LC_ALL: 'C' } });
 }
 
 /** Runs initdb for a new cluster; the superuser password reaches it through a file only the postgres user can read. */

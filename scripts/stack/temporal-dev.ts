@@ -1,6 +1,7 @@
 // The Temporal dev server (`temporal server start-dev`) for the embedded stack and the tests: a full Temporal
 // server on SQLite with the Web UI, started with opsflow's search attributes registered.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnServer } from './server-process.ts';
 import { Connection } from '@temporalio/client';
 import { OPS_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes.ts';
 import { ComponentStartError, describeSpawnFailure, lastLines } from './start-error.ts';
@@ -32,7 +33,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   for (const key of OPS_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
   const command = [options.executable, ...args].join(' ');
-  const child = spawn(options.executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnServer(options.executable, args);
   const log = options.onLog ?? (() => {});
   let output = '';
   const collect = (chunk: Buffer) => {

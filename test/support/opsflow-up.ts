@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { freePort } from '../../scripts/free-port.ts';
 
 export interface RunningUp {
-  stop(signal: NodeJS.Signals): Promise<number | null>;
+  /** Signals `opsflow up` alone, or with `toGroup` its whole process group, as a terminal's Ctrl-C does. */
+  stop(signal: NodeJS.Signals, options?: { toGroup?: boolean }): Promise<number | null>;
   output(): string;
 }
 
@@ -34,6 +35,8 @@ function spawnUp({ checkout = join(import.meta.dirname, '..', '..'), env }: UpOp
     cwd: checkout,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', OPSFLOW_TEMPORAL_BIN: process.env.OPSFLOW_TEMPORAL_BIN ?? 'temporal', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a shell gives a foreground job, so the test can signal the whole group.
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,8 +54,9 @@ export async function startUp(options: UpOptions): Promise<RunningUp> {
   assert.equal(gone ? `exited with ${child.exitCode}` : 'up', 'up', output());
   return {
     output,
-    async stop(signal) {
-      child.kill(signal);
+    async stop(signal, { toGroup = false } = {}) {
+      if (toGroup) process.kill(-child.pid!, signal);
+      else child.kill(signal);
       return exited;
     },
   };
