@@ -2,6 +2,7 @@
 // a bad or missing value stops start-up with a single message that lists every problem.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from '../integrations/outbound/policy.ts';
 
 const PORT_ERROR = { error: 'must be a port number from 1 to 65535' };
 const port = (fallback: number) => z.coerce.number(PORT_ERROR).int(PORT_ERROR).min(1, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
@@ -23,6 +24,17 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''))
   .or(z.array(z.string()));
+
+/** A comma-separated list of CIDR ranges; each bad range is named. */
+const cidrList = commaList.superRefine((ranges, context) => {
+  for (const range of ranges) {
+    try {
+      parseCidr(range);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }
+});
 
 /** Each variable, its default and what it means. The README's configuration table is written from this. */
 export const envSchema = z.object({
@@ -54,6 +66,8 @@ export const envSchema = z.object({
   OPSFLOW_CLOUD_SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500).describe('Resources a cloud sync asks the provider for per page (providers clamp it to their API limits); each page is one upsert and one checkpoint.'),
   OPSFLOW_CLOUD_PLUGINS: commaList.default([]).describe('Third-party cloud providers to load at start-up, comma-separated npm package names or paths (relative to the working directory); each is checked against the CloudProvider contract.'),
   OPSFLOW_CMDB_RETENTION_SECONDS: z.coerce.number().int().min(1).default(10800).describe('How far back CMDB keeps watch events (its docs promise 3 h, the code keeps 6 h). An expired cursor whose last caught-up time lies inside this window is resumed with bk_start_from; an older one triggers a full re-list.'),
+  OPSFLOW_OUTBOUND_ALLOW: cidrList.default([]).describe('CIDR ranges that calls to user-configured addresses (CMDB, webhooks, cloud endpoints) may reach, comma-separated, e.g. `10.20.0.0/16,192.0.2.10/32`; empty: every address not denied. Cloud metadata and link-local addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are refused whatever this says.'),
+  OPSFLOW_OUTBOUND_DENY: cidrList.default([]).describe('CIDR ranges that calls to user-configured addresses may never reach, comma-separated, e.g. `127.0.0.0/8,::1/128` so that no configured address can reach services on the opsflow hosts themselves.'),
   OPSFLOW_CMDB_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8090).describe('Port of the CMDB emulator `npm start` runs in-process for the demo (with a change generator and a source following it); 0 turns it off.'),
 });
 
@@ -84,6 +98,8 @@ export interface Config {
   /** `providers` undefined: every built-in and every loaded plugin. */
   clouds: { providers?: string[]; plugins: string[]; syncPageSize: number };
   cmdb: { retentionSeconds: number; emulatorPort: number };
+  /** The outbound-call policy's settings (integrations/outbound/policy.ts). */
+  outbound: { allow: string[]; deny: string[] };
 }
 
 /** Thrown when the environment does not parse; its message lists every bad variable. */
@@ -132,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codec: { enabled: e.OPSFLOW_CODEC_ENDPOINT, corsOrigin: e.OPSFLOW_CODEC_CORS_ORIGIN },
     clouds: { providers: e.OPSFLOW_CLOUD_PROVIDERS?.length ? e.OPSFLOW_CLOUD_PROVIDERS : undefined, plugins: e.OPSFLOW_CLOUD_PLUGINS, syncPageSize: e.OPSFLOW_CLOUD_SYNC_PAGE_SIZE },
     cmdb: { retentionSeconds: e.OPSFLOW_CMDB_RETENTION_SECONDS, emulatorPort: e.OPSFLOW_CMDB_EMULATOR_PORT },
+    outbound: { allow: e.OPSFLOW_OUTBOUND_ALLOW, deny: e.OPSFLOW_OUTBOUND_DENY },
   };
 }

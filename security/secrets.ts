@@ -29,7 +29,9 @@ export function createSecretBox(keyring: Keyring): SecretBox {
 
 /** Shows that a value is set without revealing it: the last 4 characters of long values, nothing of short ones. */
 export function maskSecret(value: string): string {
-  if (value.length >= 16) return `****${value.slice(-4)}`;
+  // A short secret's last characters are a large share of it; only a long one shows its last 4, enough for a
+  // person to tell two keys apart.
+  if (value.length >= 24) return `****${value.slice(-4)}`;
   return '****';
 }
 

@@ -74,11 +74,17 @@ test('secrets at rest: sealed per record, opened only in the same context, with 
   assert.throws(() => box.open('garbage', 'cloud_account:1'), DecryptionError);
 });
 
-test('masking shows that a value is set, never the value', () => {
-  assert.equal(maskSecret('wJalrXUtnFEMI/K7MDENG'), '****DENG');
-  assert.equal(maskSecret('short'), '****');
-  assert.deepEqual(maskSecretFields({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'abc' }), {
-    accessKeyId: '****MPLE',
-    secretAccessKey: '****',
+test('masking shows that a value is set, never a secret shorter than 24 characters, at most 4 characters of a longer one', () => {
+  for (const secret of ['short', 'wJalrXUtnFEMI/K7MDENG', 'AKIAIOSFODNN7EXAMPLE', 'x'.repeat(23)]) {
+    assert.equal(maskSecret(secret), '****', `${secret.length} characters reveal nothing`);
+  }
+  const long = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const masked = maskSecret(long);
+  assert.equal(masked, '****EKEY');
+  assert.equal(masked.replaceAll('*', '').length, 4, 'no more than 4 characters of the secret');
+  assert.deepEqual(maskSecretFields({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: long, region: 7 }), {
+    accessKeyId: '****',
+    secretAccessKey: '****EKEY',
+    region: '****',
   });
 });
