@@ -163,7 +163,13 @@ function operation(route: RouteDefinition, operationId: string, converter: Schem
     responses['401'] ??= errorResponse('Missing, invalid or expired bearer token.');
     responses['403'] ??= errorResponse(`The caller's role is below ${route.auth}.`);
   }
+  if (route.params || route.query) responses['404'] ??= errorResponse('Something the request names (a path id, a filter such as sourceId) does not exist.');
+  // Writes change a row and its Temporal side together (services/in-step.ts): they can conflict, and a refusing
+  // dependency answers 503 with nothing changed.
+  const writes = route.auth !== 'public' && route.method !== 'GET';
+  if (writes) responses['409'] ??= errorResponse('Conflicts with the current state: a duplicate name, a concurrent change, a delete in progress.');
   if (hasInput) responses['422'] ??= errorResponse('Invalid parameters or body; every bad field is listed.', 'ValidationError');
+  if (writes) responses['503'] ??= errorResponse('A dependency (Temporal or PostgreSQL) refused or did not answer; nothing was changed.');
   const note = roleNote(route.auth);
   const params = parameters(route, converter, operationId);
   const op: OpenApiOperation = {
