@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { Orm } from '../db/orm.ts';
-import { CmdbSource } from '../db/entities/cmdb/cmdb-source.ts';
+import { CmdbSource, cmdbSourceSecretContext } from '../db/entities/cmdb/cmdb-source.ts';
 import { applyTopologyChanges } from '../db/repositories/cmdb/cmdb-mirror.ts';
 import { CmdbClient } from '../integrations/cmdb/client.ts';
 import { startCmdbEmulator } from '../integrations/cmdb/emulator/server.ts';
@@ -65,7 +65,7 @@ export const cmdbBenchmark: Benchmark = {
         baseUrl: emulator.url,
         apiStyle: 'esb',
         appCode: AUTH.appCode,
-        appSecretSealed: createSecretBox(keyring).seal(AUTH.appSecret, `cmdb_source:${sourceId}`),
+        appSecretSealed: createSecretBox(keyring).seal(AUTH.appSecret, cmdbSourceSecretContext(sourceId)),
         username: AUTH.username,
         supplierAccount: '0',
         resources: CMDB_REPLAY_RESOURCES.map((resource) => ({ resource, mode: 'realtime' as const, fields: effectiveFields(resource, []) })),

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { LockMode } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
+import { CloudAccount, cloudAccountCredentialsContext as credentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { isCloudError } from '../../integrations/clouds/errors.ts';
 import { resourceTypeSchema } from '../../integrations/clouds/provider.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
@@ -23,7 +23,6 @@ export interface CloudAccountRouteDeps {
   taskQueuePrefix: string;
 }
 
-const credentialsContext = (accountId: string) => `cloud_account:${accountId}`;
 const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a region id such as us-east-1');
 
 const accountFields = {

@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
+import { CmdbSource, cmdbSinkSecretContext as sinkSecretContext, cmdbSourceSecretContext as secretContext } from '../../db/entities/cmdb/cmdb-source.ts';
 import { markDeadLettersForRedrive, requestRelist, startSinkAtTip } from '../../db/repositories/cmdb/cmdb-events.ts';
 import { deleteSourceData } from '../../db/repositories/cmdb/cmdb-mirror.ts';
 import { cursorReports, sinkReports } from '../../db/repositories/cmdb/cmdb-reports.ts';
@@ -34,8 +34,6 @@ export interface CmdbSourceRouteDeps {
   retentionSeconds: number;
 }
 
-const secretContext = (sourceId: string) => `cmdb_source:${sourceId}`;
-const sinkSecretContext = (sinkId: string) => `cmdb_sink:${sinkId}`;
 
 const resourceSpec = z.object({
   resource: z.string().min(1).describe(`CMDB bk_resource; opsflow replays ${CMDB_REPLAY_RESOURCES.join(', ')}.`),

@@ -2,6 +2,9 @@
 // resource types to sync, and how often (its Temporal schedule is `cloud-sync:<id>`).
 import { defineEntity, p } from '@mikro-orm/core';
 
+/** Binds the sealed credentials to their account: a sealed value copied to another row does not open there. */
+export const cloudAccountCredentialsContext = (accountId: string) => `cloud_account:${accountId}`;
+
 const CloudAccountSchema = defineEntity({
   name: 'CloudAccount',
   tableName: 'cloud_account',
@@ -9,7 +12,7 @@ const CloudAccountSchema = defineEntity({
     id: p.uuid().primary(),
     name: p.string().unique(),
     provider: p.string(),
-    /** secrets.seal(credentials, `cloud_account:<id>`); never returned, logged or sent through Temporal. */
+    /** secrets.seal(credentials, cloudAccountCredentialsContext(id)); never returned, logged or sent through Temporal. */
     credentials: p.text(),
     endpoint: p.string().nullable(),
     /** Regions to sync; null means every region the provider lists for the account. */

@@ -3,6 +3,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { CMDB_API_STYLES, type CmdbStoredSink, type CmdbWatchedResource } from '../../../contracts/cmdb.ts';
 
+/** Binds a sealed app secret to its source, and a sealed webhook secret to its sink. */
+export const cmdbSourceSecretContext = (sourceId: string) => `cmdb_source:${sourceId}`;
+export const cmdbSinkSecretContext = (sinkId: string) => `cmdb_sink:${sinkId}`;
+
 const CmdbSourceSchema = defineEntity({
   name: 'CmdbSource',
   tableName: 'cmdb_source',
@@ -12,7 +16,7 @@ const CmdbSourceSchema = defineEntity({
     baseUrl: p.text(),
     apiStyle: p.enum(CMDB_API_STYLES),
     appCode: p.string(),
-    /** Sealed with context `cmdb_source:<id>`; null for the native style without an app secret. */
+    /** Sealed with cmdbSourceSecretContext(id); null for the native style without an app secret. */
     appSecretSealed: p.text().nullable(),
     username: p.string(),
     supplierAccount: p.string().default('0'),
