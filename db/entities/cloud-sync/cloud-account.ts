@@ -1,6 +1,7 @@
 // A cloud account opsflow keeps an inventory of: which provider, its sealed credentials, which regions and
-// resource types to sync, and how often (its Temporal schedule is `cloud-sync:<id>`).
+// resource types to sync, and how often (its Temporal schedule is `cloud-sync:<id>`, kept in step by services/).
 import { defineEntity, p } from '@mikro-orm/core';
+import { temporalSideProperties } from '../temporal-side.ts';
 
 /** Binds the sealed credentials to their account: a sealed value copied to another row does not open there. */
 export const cloudAccountCredentialsContext = (accountId: string) => `cloud_account:${accountId}`;
@@ -23,6 +24,7 @@ const CloudAccountSchema = defineEntity({
     enabled: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    ...temporalSideProperties,
   },
 });
 

@@ -2,6 +2,7 @@
 // resources it watches in which mode, and the sinks every change is replayed to.
 import { defineEntity, p } from '@mikro-orm/core';
 import { CMDB_API_STYLES, type CmdbStoredSink, type CmdbWatchedResource } from '../../../contracts/cmdb.ts';
+import { temporalSideProperties } from '../temporal-side.ts';
 
 /** Binds a sealed app secret to its source, and a sealed webhook secret to its sink. */
 export const cmdbSourceSecretContext = (sourceId: string) => `cmdb_source:${sourceId}`;
@@ -24,6 +25,7 @@ const CmdbSourceSchema = defineEntity({
     sinks: p.json<CmdbStoredSink[]>(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    ...temporalSideProperties,
   },
 });
 
