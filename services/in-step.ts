@@ -25,8 +25,10 @@ import { ConflictError, DependencyUnavailableError, NotFoundError } from './erro
 /** A claim older than this was abandoned (the process died): longer than any apply or delete takes when it works. */
 export const claimLeaseMs = 2 * 60_000;
 
+/** A row that owns a Temporal side: found by id, unique by name, with the columns of db/entities/temporal-side.ts. */
 export interface TemporalSideRow {
   id: string;
+  name: string;
   temporalSide: TemporalSideState;
   temporalSideSince: Date;
   revision: number;
@@ -61,14 +63,34 @@ export class InStep<Row extends TemporalSideRow> {
     this.#side = side;
   }
 
+  async get(id: string): Promise<Row> {
+    const row = await this.#orm.em.fork().findOne(this.#side.entity, { id } as FilterQuery<Row>);
+    if (!row) throw new NotFoundError(`${this.#side.noun} ${id} not found.`);
+    return row;
+  }
+
+  list(): Promise<Row[]> {
+    return this.#orm.em.fork().find(this.#side.entity, {}, { orderBy: { name: 'asc' } as never });
+  }
+
+  /** The friendly 409 before a write; the unique index still decides when two writes race past it. */
+  async refuseTakenName(name: string, exceptId?: string): Promise<void> {
+    const other = await this.#orm.em.fork().findOne(this.#side.entity, { name } as FilterQuery<Row>);
+    if (other && other.id !== exceptId) throw new ConflictError(`${this.#side.noun} name ${JSON.stringify(name)} is already taken.`);
+  }
+
   /** Refuses to act on a row whose delete has begun (a manual sync, a resync). */
   refuseIfDeleting(row: Row): void {
     if (row.temporalSide === 'deleting') throw new ConflictError(`${this.#side.noun} ${row.id} is being deleted.`);
   }
 
-  async create(data: RequiredEntityData<Row>): Promise<Row> {
+  /** Creates the row under a new id (`fields` seals secrets to it) and its Temporal side; a taken name is a 409. */
+  async create(fields: (id: string) => RequiredEntityData<Row> & { name: string }): Promise<Row> {
+    const id = crypto.randomUUID();
+    const data = fields(id);
+    await this.refuseTakenName(data.name);
     const em = this.#orm.em.fork();
-    const row = em.create(this.#side.entity, { ...data, temporalSide: 'applying', temporalSideSince: new Date(), revision: 1 } as RequiredEntityData<Row>);
+    const row = em.create(this.#side.entity, { ...data, id, temporalSide: 'applying', temporalSideSince: new Date(), revision: 1 } as RequiredEntityData<Row>);
     await this.#conflictOnDuplicate(() => em.flush());
     try {
       await this.#side.apply(row);
@@ -210,7 +232,7 @@ export class InStep<Row extends TemporalSideRow> {
     try {
       return await write();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`Another ${this.#side.noun.toLowerCase()} has the same name.`);
+      if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`${this.#side.noun} name is already taken.`);
       throw error;
     }
   }

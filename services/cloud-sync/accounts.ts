@@ -3,11 +3,11 @@
 // shown masked.
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../../db/orm.ts';
-import { CloudAccount, cloudAccountCredentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
+import { type CloudAccount, cloudAccountCredentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { isCloudError } from '../../integrations/clouds/errors.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
 import { maskSecretFields, type SecretBox } from '../../security/secrets.ts';
-import { ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, type InputIssue } from '../errors.ts';
+import { DependencyUnavailableError, InvalidInputError, type InputIssue } from '../errors.ts';
 import { InStep } from '../in-step.ts';
 import { cloudAccountTemporalSide } from './account-temporal-side.ts';
 
@@ -85,21 +85,12 @@ export function createCloudAccountService(deps: CloudAccountServiceDeps) {
     if (issues.length > 0) throw new InvalidInputError(issues);
   }
 
-  async function refuseTakenName(name: string, exceptId?: string): Promise<void> {
-    const other = await orm.em.fork().findOne(CloudAccount, { name });
-    if (other && other.id !== exceptId) throw new ConflictError(`A cloud account named ${JSON.stringify(name)} already exists.`);
-  }
-
-  async function get(id: string): Promise<CloudAccount> {
-    const account = await orm.em.fork().findOne(CloudAccount, { id });
-    if (!account) throw new NotFoundError(`Cloud account ${id} not found.`);
-    return account;
-  }
+  const get = (id: string): Promise<CloudAccount> => inStep.get(id);
 
   return {
     get,
 
-    list: (): Promise<CloudAccount[]> => orm.em.fork().find(CloudAccount, {}, { orderBy: { name: 'asc' } }),
+    list: (): Promise<CloudAccount[]> => inStep.list(),
 
     /** Field names with masked values: enough to see which credential fields are set, never their values. */
     maskedCredentials: (account: CloudAccount): Record<string, string> => maskSecretFields(openCredentials(account)),
@@ -107,10 +98,7 @@ export function createCloudAccountService(deps: CloudAccountServiceDeps) {
     /** Stores the account and creates its schedule `cloud-sync:<id>` (paused for interval 0 or enabled false). */
     async create(input: NewCloudAccount): Promise<CloudAccount> {
       await checkAgainstProvider(input.provider, input, input.validate);
-      await refuseTakenName(input.name);
-      const id = crypto.randomUUID();
-      return inStep.create({
-        id,
+      return inStep.create((id) => ({
         name: input.name,
         provider: input.provider,
         credentials: secrets.seal(input.credentials, cloudAccountCredentialsContext(id)),
@@ -119,7 +107,7 @@ export function createCloudAccountService(deps: CloudAccountServiceDeps) {
         resourceTypes: input.resourceTypes,
         syncIntervalMinutes: input.syncIntervalMinutes,
         enabled: input.enabled,
-      });
+      }));
     },
 
     /** Changes the account; its schedule follows (a new interval, paused for interval 0 or enabled false). */
@@ -136,7 +124,7 @@ export function createCloudAccountService(deps: CloudAccountServiceDeps) {
         },
         change.validate,
       );
-      if (change.name !== undefined) await refuseTakenName(change.name, current.id);
+      if (change.name !== undefined) await inStep.refuseTakenName(change.name, current.id);
       const patch: Partial<CloudAccount> = {
         ...(change.name !== undefined ? { name: change.name } : {}),
         ...(change.credentials !== undefined ? { credentials: secrets.seal(change.credentials, cloudAccountCredentialsContext(id)) } : {}),

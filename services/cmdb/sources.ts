@@ -3,7 +3,7 @@
 // everything, and re-drive dead-lettered webhook deliveries. The app secret and webhook secrets are sealed here.
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource, cmdbSinkSecretContext, cmdbSourceSecretContext } from '../../db/entities/cmdb/cmdb-source.ts';
+import { type CmdbSource, cmdbSinkSecretContext, cmdbSourceSecretContext } from '../../db/entities/cmdb/cmdb-source.ts';
 import { markDeadLettersForRedrive, requestRelist, startSinkAtTip } from '../../db/repositories/cmdb/cmdb-events.ts';
 import { cursorReports, sinkReports } from '../../db/repositories/cmdb/cmdb-reports.ts';
 import { isCmdbWatchResource, RESOURCES_REQUIRING_FIELDS, type CmdbWatchResource } from '../../integrations/cmdb/types.ts';
@@ -17,7 +17,7 @@ import {
   type CmdbWatchedResource,
   type CmdbWatchMode,
 } from '../../contracts/cmdb.ts';
-import { ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, type InputIssue } from '../errors.ts';
+import { DependencyUnavailableError, InvalidInputError, type InputIssue } from '../errors.ts';
 import { InStep } from '../in-step.ts';
 import { cmdbSourceTemporalSide } from './source-temporal-side.ts';
 
@@ -30,13 +30,8 @@ export interface CmdbSourceServiceDeps {
   retentionSeconds: number;
 }
 
-export interface CmdbResourceRequest {
-  resource: string;
-  mode: CmdbWatchMode;
-  intervalMinutes?: number;
-  fields?: string[];
-  eventTypes?: Array<'create' | 'update' | 'delete'>;
-}
+/** A watched resource as asked for: any name, checked against the resources opsflow replays. */
+export type CmdbResourceRequest = Omit<CmdbWatchedResource, 'resource'> & { resource: string };
 
 /** A sink given with the `id` of an existing one keeps it (a webhook then keeps its secret unless a new one is given). */
 export type CmdbSinkRequest =
@@ -176,21 +171,12 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
   const temporalSide = cmdbSourceTemporalSide(orm, deps.temporal, deps.taskQueuePrefix);
   const inStep = new InStep(orm, temporalSide.side);
 
-  async function get(id: string): Promise<CmdbSource> {
-    const source = await orm.em.fork().findOne(CmdbSource, { id });
-    if (!source) throw new NotFoundError(`CMDB source ${id} not found.`);
-    return source;
-  }
-
-  async function refuseTakenName(name: string, exceptId?: string): Promise<void> {
-    const other = await orm.em.fork().findOne(CmdbSource, { name });
-    if (other && other.id !== exceptId) throw new ConflictError(`A CMDB source named ${JSON.stringify(name)} already exists.`);
-  }
+  const get = (id: string): Promise<CmdbSource> => inStep.get(id);
 
   return {
     get,
 
-    list: (): Promise<CmdbSource[]> => orm.em.fork().find(CmdbSource, {}, { orderBy: { name: 'asc' } }),
+    list: (): Promise<CmdbSource[]> => inStep.list(),
 
     /** Stores the source and starts its watchers, interval schedules and replays (each watcher starts like an informer). */
     async create(input: NewCmdbSource): Promise<CmdbSource> {
@@ -199,10 +185,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
       const sinks = checkSinks(input.sinks, [], secrets, issues);
       checkCredentials(input.apiStyle, input.appCode, Boolean(input.appSecret), issues);
       throwIssues(issues);
-      await refuseTakenName(input.name);
-      const id = crypto.randomUUID();
-      return inStep.create({
-        id,
+      return inStep.create((id) => ({
         name: input.name,
         baseUrl: input.baseUrl,
         apiStyle: input.apiStyle,
@@ -212,7 +195,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
         supplierAccount: input.supplierAccount,
         resources,
         sinks,
-      });
+      }));
     },
 
     /**
@@ -227,7 +210,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
       const apiStyle = change.apiStyle ?? current.apiStyle;
       checkCredentials(apiStyle, change.appCode ?? current.appCode, Boolean(change.appSecret ?? current.appSecretSealed), issues);
       throwIssues(issues);
-      if (change.name) await refuseTakenName(change.name, current.id);
+      if (change.name) await inStep.refuseTakenName(change.name, current.id);
 
       // New sinks start at the events' tip; a refused change leaves these positions of sinks that never existed unused.
       for (const sink of sinks) if (!current.sinks.some((old) => old.id === sink.id)) await startSinkAtTip(orm, current.id, sink.id);

@@ -106,7 +106,7 @@ describe('cloud account lifecycle', () => {
     const duplicate = await stack.call('POST', '/v1/cloud-accounts', simAccount({ name: first.body.name }));
     assert.equal(duplicate.status, 409, JSON.stringify(duplicate.body));
     assert.equal(duplicate.body.error, 'conflict');
-    assert.match(duplicate.body.message, /already exists/);
+    assert.match(duplicate.body.message, /name .* is already taken/);
     const renamed = await stack.call('PATCH', `/v1/cloud-accounts/${second.body.id}`, { name: first.body.name });
     assert.equal(renamed.status, 409, JSON.stringify(renamed.body));
     assert.equal((await stack.call('GET', `/v1/cloud-accounts/${second.body.id}`)).body.name, second.body.name);
