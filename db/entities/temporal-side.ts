@@ -12,7 +12,7 @@ export type TemporalSideState = (typeof TEMPORAL_SIDE_STATES)[number];
 export const temporalSideProperties = {
   temporalSide: p.enum(TEMPORAL_SIDE_STATES).default('in_step'),
   /** When temporalSide last changed: an applying or deleting claim older than the lease was abandoned by a crash. */
-  temporalSideSince: p.datetime().onCreate(() => new Date()),
+  temporalSideSince: p.datetime().defaultRaw('now()'),
   /** Bumped by every write of the row, so a late writer can tell its row was changed in between. */
   revision: p.integer().default(0),
 };

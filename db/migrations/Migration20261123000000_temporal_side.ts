@@ -9,7 +9,6 @@ export class Migration20261123000000_temporal_side extends Migration {
     for (const table of tables) {
       // Existing rows are in step: their Temporal side was created inside the old request transaction.
       this.addSql(`alter table "${table}" add column "temporal_side" text not null default 'in_step', add column "temporal_side_since" timestamptz not null default now(), add column "revision" int not null default 0;`);
-      this.addSql(`alter table "${table}" alter column "temporal_side_since" drop default;`);
       this.addSql(`alter table "${table}" add constraint "${table}_temporal_side_check" check ("temporal_side" in ('in_step', 'applying', 'out_of_step', 'deleting'));`);
     }
   }
