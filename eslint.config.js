@@ -40,8 +40,14 @@ export default tseslint.config(
   ),
   fence(['integrations/**/*.ts'], [{ group: ['@temporalio/*', '**/db/**', '**/activities/**', '**/workflows/**', '**/api/**'], message: 'integrations/ know nothing of Temporal or the database.' }]),
   fence(['activities/**/*.ts'], [{ group: ['**/workflows/**', '**/api/**'], message: 'activities/ must not import workflows/ or api/.' }]),
+  fence(['services/**/*.ts'], [
+    { group: ['**/api/**', '**/activities/**', '**/workflows/**', '**/workers/**', '@temporalio/worker', '@temporalio/activity', '@temporalio/workflow'], message: 'services/ may import the Temporal client, contracts/, db/, config/, security/ and temporal/; not api/, activities/, workflows/ or workers/.' },
+    { group: ['**/integrations/**/providers/**', '**/integrations/**/emulator/**', '**/integrations/**/fixture-*'], message: 'services/ may use only the public surface of integrations/.' },
+  ]),
   fence(['api/**/*.ts'], [
-    { group: ['**/activities/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through the client only.' },
+    { group: ['**/activities/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through services/ only.' },
+    // Types only (the client a caller hands to services/): every Temporal call of a route goes through a service.
+    { group: ['@temporalio/client'], allowTypeImports: true, message: 'api/ talks to Temporal through services/ only.' },
     // The API may read an integration's public surface (provider catalog, credential schemas, CMDB resource names),
     // never a provider's internals or an emulator.
     { group: ['**/integrations/**/providers/**', '**/integrations/**/emulator/**', '**/integrations/**/fixture-*'], message: 'api/ may use only the public surface of integrations/.' },

@@ -1,10 +1,11 @@
-// The API's error vocabulary and the one place that turns errors into HTTP responses.
-// Route handlers throw NotFoundError, ConflictError or UnprocessableError; everything else a client can get
-// wrong (bad JSON, wrong content type, invalid fields, missing token, too low a role) is mapped here too.
-// Unexpected errors become a generic 500 and are logged, never echoed.
+// The one place that turns errors into HTTP responses. Services throw their typed errors (not found 404,
+// conflict 409, invalid input 422, a dependency refusing 503); the HTTP-only ones (bad JSON, wrong content type,
+// invalid fields, missing token, too low a role) are defined here. Unexpected errors become a generic 500 and are
+// logged, never echoed.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError } from '../services/errors.ts';
 
 export interface FieldIssue {
   /** Where the problem is, e.g. `body.name`, `query.limit`, `params.id`, `body.items.0.host`. */
@@ -42,18 +43,6 @@ export class ApiError extends Error {
   }
   body(): Record<string, unknown> {
     return { error: this.code, message: this.message };
-  }
-}
-
-export class NotFoundError extends ApiError {
-  constructor(message = 'Not found') {
-    super(404, 'not_found', message);
-  }
-}
-
-export class ConflictError extends ApiError {
-  constructor(message: string) {
-    super(409, 'conflict', message);
   }
 }
 
@@ -111,7 +100,17 @@ function isFastifyClientError(error: FastifyError): boolean {
   return status >= 400 && status < 500 && (error.code?.startsWith('FST_') === true || error instanceof SyntaxError);
 }
 
-export function mapError(error: unknown): Mapped {
+/** A service's error as the API answers it; invalid input names its field in the request body. */
+function serviceError(error: unknown): ApiError | undefined {
+  if (error instanceof NotFoundError) return new ApiError(404, 'not_found', error.message);
+  if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message);
+  if (error instanceof InvalidInputError) return new UnprocessableError(error.issues.map((issue) => ({ path: `body.${issue.path}`, message: issue.message })));
+  if (error instanceof DependencyUnavailableError) return new ApiError(503, `${error.dependency}_unavailable`, error.message);
+  return undefined;
+}
+
+export function mapError(thrown: unknown): Mapped {
+  const error = serviceError(thrown) ?? thrown;
   if (error instanceof ApiError) return { status: error.status, body: error.body(), headers: error.headers };
   const e = error as FastifyError;
   if (e && typeof e === 'object' && isFastifyClientError(e)) {

@@ -17,6 +17,7 @@ import { cloudInventoryRoutes } from './routes/cloud-inventory.ts';
 import { cmdbSourceRoutes } from './routes/cmdb-sources.ts';
 import { cmdbEventRoutes } from './routes/cmdb-events.ts';
 import { createCloudRegistry, type CloudRegistry } from '../integrations/clouds/registry.ts';
+import { createServices, type Services } from '../services/index.ts';
 
 export interface ApiServerDeps {
   config: Config;
@@ -32,6 +33,8 @@ export interface ApiServerDeps {
   workerMetricsUrl?: string;
   /** Cloud providers of this process (workers/runtime.ts builds it from the config); the built-ins when omitted. */
   clouds?: CloudRegistry;
+  /** The domain services, when the caller shares them (with its reconciler, its demo); built from the deps above otherwise. */
+  services?: Services;
 }
 
 /** The registry handed to the cloud routes: the process's own, or the built-ins, made on first use. */
@@ -43,17 +46,12 @@ function cloudRegistryOf(deps: ApiServerDeps): () => Promise<CloudRegistry> {
 /** Every domain route of the API, in the order the OpenAPI document lists them. */
 export function domainRoutes(deps: ApiServerDeps): RouteDefinition[] {
   const clouds = cloudRegistryOf(deps);
+  const services = deps.services ?? createServices({ config: deps.config, orm: deps.orm, temporal: deps.temporal, secrets: deps.secrets, clouds });
   return [
-    ...probeRoutes({ orm: deps.orm, temporal: deps.temporal, taskQueuePrefix: deps.config.temporal.taskQueuePrefix }),
-    ...cloudAccountRoutes({ orm: deps.orm, temporal: deps.temporal, secrets: deps.secrets, clouds, taskQueuePrefix: deps.config.temporal.taskQueuePrefix }),
+    ...probeRoutes(services.probes),
+    ...cloudAccountRoutes(services.cloudAccounts),
     ...cloudInventoryRoutes({ orm: deps.orm, clouds }),
-    ...cmdbSourceRoutes({
-      orm: deps.orm,
-      temporal: deps.temporal,
-      secrets: deps.secrets,
-      taskQueuePrefix: deps.config.temporal.taskQueuePrefix,
-      retentionSeconds: deps.config.cmdb.retentionSeconds,
-    }),
+    ...cmdbSourceRoutes(services.cmdbSources),
     ...cmdbEventRoutes({ orm: deps.orm }),
   ];
 }

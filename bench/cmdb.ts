@@ -6,13 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import type { Orm } from '../db/orm.ts';
-import { CmdbSource } from '../db/entities/cmdb/cmdb-source.ts';
 import { applyTopologyChanges } from '../db/repositories/cmdb/cmdb-mirror.ts';
 import { CmdbClient } from '../integrations/cmdb/client.ts';
 import { startCmdbEmulator } from '../integrations/cmdb/emulator/server.ts';
 import { CmdbChangeGenerator } from '../integrations/cmdb/emulator/change-generator.ts';
 import { CMDB_REPLAY_RESOURCES, effectiveFields, type CmdbReplayResource } from '../contracts/cmdb.ts';
-import { createCmdbWatchers } from '../api/cmdb-watchers.ts';
+import { createCmdbSourceService } from '../services/cmdb/sources.ts';
 import { createSecretBox } from '../security/secrets.ts';
 import { bundleWorkflows, createWorkers, runWorkersUntil } from '../workers/worker.ts';
 import { startBenchStack } from './stack.ts';
@@ -55,31 +54,31 @@ export const cmdbBenchmark: Benchmark = {
         };
       };
 
-      // A source following every topology resource into the mirror, as the API would create it.
-      const sourceId = randomUUID();
-      const sinkId = randomUUID();
-      const em = orm.em.fork();
-      const source = em.create(CmdbSource, {
-        id: sourceId,
-        name: 'bench',
-        baseUrl: emulator.url,
-        apiStyle: 'esb',
-        appCode: AUTH.appCode,
-        appSecretSealed: createSecretBox(keyring).seal(AUTH.appSecret, `cmdb_source:${sourceId}`),
-        username: AUTH.username,
-        supplierAccount: '0',
-        resources: CMDB_REPLAY_RESOURCES.map((resource) => ({ resource, mode: 'realtime' as const, fields: effectiveFields(resource, []) })),
-        sinks: [{ id: sinkId, type: 'topology' }],
-      });
-      await em.flush();
       const appended = new Map<string, number[]>(CMDB_REPLAY_RESOURCES.map((resource) => [resource, []]));
       emulator.state.onEventAppended((resource) => appended.get(resource)?.push(performance.now()));
       const generator = new CmdbChangeGenerator(emulator.state, { seed: 3 });
       generator.run(50);
 
       let stopWorkers = await startWorkers();
-      const watchers = createCmdbWatchers(client, '');
-      await watchers.reconcile(null, { sourceId, resources: source.resources, sinks: source.sinks });
+      // A source following every topology resource into the mirror, created as the API creates one.
+      const sources = createCmdbSourceService({
+        orm,
+        temporal: client,
+        secrets: createSecretBox(keyring),
+        taskQueuePrefix: config.temporal.taskQueuePrefix,
+        retentionSeconds: config.cmdb.retentionSeconds,
+      });
+      const source = await sources.create({
+        name: 'bench',
+        baseUrl: emulator.url,
+        apiStyle: 'esb',
+        ...AUTH,
+        supplierAccount: '0',
+        resources: CMDB_REPLAY_RESOURCES.map((resource) => ({ resource, mode: 'realtime' as const, fields: effectiveFields(resource, []) })),
+        sinks: [{ type: 'topology' }],
+      });
+      const sourceId = source.id;
+      const sinkId = source.sinks[0]!.id;
       // Wait for the informer start of every resource, then keep the bookmarks for the direct loop.
       let bookmarks: Array<{ resource: string; cursor: string }> = [];
       for (;;) {

@@ -7,7 +7,7 @@
 // state of a scheduled sync: a few creates, updates and deletions among mostly unchanged resources.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { CloudAccount } from '../db/entities/cloud-sync/cloud-account.ts';
+import { CloudAccount, cloudAccountCredentialsContext } from '../db/entities/cloud-sync/cloud-account.ts';
 import { simProvider } from '../integrations/clouds/providers/sim/index.ts';
 import type { NormalizedResource, ResourceType } from '../integrations/clouds/provider.ts';
 import { createSecretBox } from '../security/secrets.ts';
@@ -131,7 +131,7 @@ export const syncBenchmark: Benchmark = {
         id: accountId,
         name: 'bench-sim',
         provider: 'sim',
-        credentials: createSecretBox(keyring).seal(credentials, `cloud_account:${accountId}`),
+        credentials: createSecretBox(keyring).seal(credentials, cloudAccountCredentialsContext(accountId)),
         endpoint: null,
         regions: null,
         resourceTypes: types,
@@ -158,7 +158,7 @@ export const syncBenchmark: Benchmark = {
       let historyEvents = (await first.handle.fetchHistory()).events?.length ?? 0;
       for (const type of types) historyEvents += (await client.workflow.getHandle(`${workflowId}:${type}`).fetchHistory()).events?.length ?? 0;
       // (a') the next scheduled sync: the simulated account one generation later.
-      const nextGeneration = createSecretBox(keyring).seal({ ...credentials, generation: credentials.generation + 1 }, `cloud_account:${accountId}`);
+      const nextGeneration = createSecretBox(keyring).seal({ ...credentials, generation: credentials.generation + 1 }, cloudAccountCredentialsContext(accountId));
       await orm.em.fork().nativeUpdate(CloudAccount, { id: accountId }, { credentials: nextGeneration });
       const resync = await syncOnce();
       stop.abort();

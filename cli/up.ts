@@ -16,6 +16,7 @@ import { connectWorkerConnection, temporalTarget } from '../temporal/connection.
 import { bundleWorkflows, createWorkers, runWorkersUntil } from '../workers/worker.ts';
 import { openRuntime } from '../workers/runtime.ts';
 import { installTemporalRuntime } from '../workers/telemetry.ts';
+import { createServices, startReconciler } from '../services/index.ts';
 import { seedDemo } from '../workers/demo.ts';
 import { startCmdbDemo } from '../workers/demo-cmdb.ts';
 import { shutdownOnSignals } from './signals.ts';
@@ -91,16 +92,19 @@ export const upCommand: CliCommand = {
       cleanups.push(() => running);
       started('workers');
 
-      const app = await buildApiServer({ ...runtime, codec: new EncryptionCodec(runtime.keyring), logger, workerMetricsUrl });
+      const services = createServices({ ...runtime, clouds: async () => runtime.clouds });
+      const reconciler = startReconciler(services, logger);
+      cleanups.push(() => reconciler.stop());
+      const app = await buildApiServer({ ...runtime, services, codec: new EncryptionCodec(runtime.keyring), logger, workerMetricsUrl });
       await app.listen({ host: config.api.host, port: config.api.port });
       cleanups.push(() => app.close());
       started('API');
 
       const adminToken = await runtime.tokens.issue({ subject: 'admin', role: 'admin', expiresIn: '30d' });
       writeFileSync(paths.adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
-      if (config.demo) await seedDemo(app, adminToken, logger);
+      if (config.demo) await seedDemo(services, logger);
       if (config.cmdb.emulatorPort !== 0) {
-        const cmdbDemo = await startCmdbDemo({ port: config.cmdb.emulatorPort, seedSource: config.demo, app, adminToken, logger });
+        const cmdbDemo = await startCmdbDemo({ port: config.cmdb.emulatorPort, sources: config.demo ? services.cmdbSources : null, logger });
         cleanups.push(() => cmdbDemo.close());
       }
 

@@ -1,20 +1,18 @@
-// Demo seeding for `npm start`, through the public API as a user would: for now one probe per task queue,
-// so the Web UI shows a completed workflow on every queue. Later domains add their demo data here.
-import type { FastifyInstance } from 'fastify';
+// Demo seeding for `npm start`, through the same services the API calls: one probe per task queue, so the Web UI
+// shows a completed workflow on every queue, then each domain's demo data.
 import type { Logger } from 'pino';
 import { ALL_TASK_QUEUES } from '../contracts/task-queues.ts';
+import type { Services } from '../services/index.ts';
 import { seedCloudSyncDemo } from './demo-cloud-sync.ts';
 
-export async function seedDemo(app: FastifyInstance, adminToken: string, logger: Logger): Promise<void> {
+export async function seedDemo(services: Services, logger: Logger): Promise<void> {
   for (const queue of ALL_TASK_QUEUES) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/probes',
-      headers: { authorization: `Bearer ${adminToken}` },
-      payload: { queue, note: `demo probe of the ${queue} workers` },
-    });
-    if (response.statusCode !== 202) logger.warn({ queue, status: response.statusCode, body: response.body }, 'demo probe was not accepted');
+    try {
+      await services.probes.request({ queue, note: `demo probe of the ${queue} workers`, requestedBy: 'demo' });
+    } catch (error) {
+      logger.warn({ queue, err: error }, 'demo probe was not accepted');
+    }
   }
   logger.info('demo seeded: one probe per task queue');
-  await seedCloudSyncDemo(app, adminToken, logger);
+  await seedCloudSyncDemo(services.cloudAccounts, logger);
 }

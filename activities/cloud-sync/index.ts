@@ -4,7 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
-import { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
+import { CloudAccount, cloudAccountCredentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
 import type { RegionCounts } from '../../db/entities/cloud-sync/sync-run.ts';
 import { ResourceInventory, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
@@ -29,8 +29,6 @@ const throttleWaitsPerAttempt = 8;
 const longestThrottleWaitMs = 60_000;
 
 const nonRetryable = new Set<string>(nonRetryableCloudErrorNames);
-
-export const accountCredentialsContext = (accountId: string) => `cloud_account:${accountId}`;
 
 function accountGone(accountId: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, 'CloudAccountGoneError');
@@ -75,7 +73,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
 
   function connect(account: CloudAccount): CloudSession {
     return clouds.connect(account.provider, {
-      credentials: secrets.open(account.credentials, accountCredentialsContext(account.id)),
+      credentials: secrets.open(account.credentials, cloudAccountCredentialsContext(account.id)),
       endpoint: account.endpoint ?? undefined,
       pageSize,
     });

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
 import type { SecretBox } from '../../security/secrets.ts';
-import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
+import { CmdbSource, cmdbSinkSecretContext } from '../../db/entities/cmdb/cmdb-source.ts';
 import {
   clearSinkTrouble,
   eventsAfter,
@@ -20,7 +20,6 @@ import { applyStoredTopologyEvents, collapseChanges } from '../../db/repositorie
 import { relinkHosts } from '../../db/repositories/cmdb/cmdb-cloud-links.ts';
 import { deliverWebhook, WebhookDeliveryError } from '../../integrations/cmdb/webhook.ts';
 import { CMDB_ERROR_TYPES, type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
-import { cmdbSinkSecretContext } from './source-access.ts';
 
 export interface CmdbReplayActivityDeps {
   orm: Orm;

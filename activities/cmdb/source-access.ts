@@ -1,12 +1,9 @@
 // Opens a CMDB source for an activity: its row, the app secret unsealed only here, and a client for its access style.
 import type { Orm } from '../../db/orm.ts';
-import { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
+import { CmdbSource, cmdbSourceSecretContext } from '../../db/entities/cmdb/cmdb-source.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import { CmdbClient, type CmdbAccess } from '../../integrations/cmdb/client.ts';
 import type { CmdbReplayResource, CmdbWatchedResource } from '../../contracts/cmdb.ts';
-
-export const cmdbSecretContext = (sourceId: string) => `cmdb_source:${sourceId}`;
-export const cmdbSinkSecretContext = (sinkId: string) => `cmdb_sink:${sinkId}`;
 
 export interface OpenedSource {
   source: CmdbSource;
@@ -14,7 +11,7 @@ export interface OpenedSource {
 }
 
 export function cmdbAccessOf(source: CmdbSource, secrets: SecretBox): CmdbAccess {
-  const appSecret = source.appSecretSealed ? secrets.open<string>(source.appSecretSealed, cmdbSecretContext(source.id)) : '';
+  const appSecret = source.appSecretSealed ? secrets.open<string>(source.appSecretSealed, cmdbSourceSecretContext(source.id)) : '';
   switch (source.apiStyle) {
     case 'native':
       return { style: 'native', username: source.username };

@@ -1,35 +1,28 @@
-// Cloud accounts: CRUD with sealed, always-masked credentials, the account's Temporal schedule kept in step with
-// its row (both or neither), and manual syncs. Deleting an account deletes its schedule, cancels its running
-// syncs and deletes its inventory.
-import type { Client } from '@temporalio/client';
-import { LockMode } from '@mikro-orm/core';
+// Cloud accounts over HTTP: the zod schemas of the requests and the masked view; every operation is a call to
+// services/cloud-sync/accounts.ts, which keeps the account's schedule in step with its row.
 import { z } from 'zod';
-import type { Orm } from '../../db/orm.ts';
-import { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
-import { isCloudError } from '../../integrations/clouds/errors.ts';
+import type { CloudAccount } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { resourceTypeSchema } from '../../integrations/clouds/provider.ts';
-import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
-import { maskSecretFields, type SecretBox } from '../../security/secrets.ts';
-import { createCloudSyncScheduler } from '../cloud-sync-schedules.ts';
 import { cloudSyncScheduleId } from '../../contracts/cloud-sync.ts';
-import { ApiError, NotFoundError, UnprocessableError, type FieldIssue } from '../errors.ts';
+import { httpUrlMessage, isHttpUrl } from '../../contracts/http-url.ts';
+import type { CloudAccountService } from '../../services/cloud-sync/accounts.ts';
+import { errorBodySchema } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../route.ts';
 
-export interface CloudAccountRouteDeps {
-  orm: Orm;
-  temporal: Client;
-  secrets: SecretBox;
-  clouds: () => Promise<CloudRegistry>;
-  taskQueuePrefix: string;
-}
-
-const credentialsContext = (accountId: string) => `cloud_account:${accountId}`;
 const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a region id such as us-east-1');
 
 const accountFields = {
-  name: z.string().trim().min(1).max(255).describe('Unique name of the account in opsflow.'),
+  name: z.string().trim().min(1).max(255).describe('Unique name of the account in opsflow; a name already taken answers 409.'),
   credentials: z.record(z.string(), z.unknown()).describe('Provider-specific: AWS `{accessKeyId, secretAccessKey}`, Alibaba `{accessKeyId, accessKeySecret}`, sim `{seed, ...}`. Sealed at rest, never returned.'),
-  endpoint: z.string().trim().min(1).max(255).nullable().describe('Overrides the provider endpoints (private clouds, emulators).'),
+  endpoint: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    // A bare host is allowed (the provider picks the scheme); anything with a scheme must be an http(s) URL.
+    .refine((endpoint) => !endpoint.includes('://') || isHttpUrl(endpoint), httpUrlMessage)
+    .nullable()
+    .describe('Overrides the provider endpoints (private clouds, emulators): a host or an http(s) URL.'),
   regions: z.array(regionName).min(1).nullable().describe('Regions to sync; null or absent: every region the account lists. Checked against the provider only with `validate: true`.'),
   resourceTypes: z.array(resourceTypeSchema).min(1).describe('Resource types to sync; each must be offered by the provider.'),
   syncIntervalMinutes: z.number().int().min(0).max(10080).describe('Minutes between scheduled syncs; 0 pauses the schedule.'),
@@ -85,24 +78,16 @@ const syncBody = z
 
 const idParams = z.object({ id: z.uuid() });
 
-/** How long a delete waits for the account's cancelled syncs to close before it deletes the row anyway. */
-const syncStopWaitMs = 10_000;
+/** What a write can answer besides success: a conflict (name taken, another change under way) or Temporal refusing. */
+const writeRefusals = { 409: errorBodySchema, 503: errorBodySchema };
 
-function temporalUnavailable(what: string, error: unknown): ApiError {
-  return new ApiError(503, 'temporal_unavailable', `Temporal refused to ${what}; nothing was changed: ${(error as Error).message}`);
-}
-
-export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition[] {
-  const { orm, secrets } = deps;
-  const scheduler = createCloudSyncScheduler(deps.temporal, deps.taskQueuePrefix);
-
+export function cloudAccountRoutes(accounts: CloudAccountService): RouteDefinition[] {
   function view(account: CloudAccount): z.input<typeof accountView> {
-    const credentials = secrets.open<Record<string, unknown>>(account.credentials, credentialsContext(account.id));
     return {
       id: account.id,
       name: account.name,
       provider: account.provider,
-      credentials: maskSecretFields(credentials),
+      credentials: accounts.maskedCredentials(account),
       endpoint: account.endpoint ?? null,
       regions: account.regions ?? null,
       resourceTypes: account.resourceTypes,
@@ -114,88 +99,17 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
     };
   }
 
-  /** Everything the provider can check without calling the cloud, then (validate: true) listRegions. */
-  async function checkAgainstProvider(
-    input: { provider: string; credentials: Record<string, unknown>; endpoint?: string | null; regions?: string[] | null; resourceTypes: string[]; validate: boolean },
-  ): Promise<void> {
-    const registry = await deps.clouds();
-    if (!registry.has(input.provider)) {
-      throw new UnprocessableError('body.provider', `unknown provider ${JSON.stringify(input.provider)}; enabled: ${registry.list().map((p) => p.id).join(', ')}`);
-    }
-    const provider = registry.get(input.provider);
-    const issues: FieldIssue[] = [];
-    input.resourceTypes.forEach((type, index) => {
-      if (!provider.resourceTypes.includes(type as never)) {
-        issues.push({ path: `body.resourceTypes.${index}`, message: `${provider.displayName} does not offer ${type}; it offers ${provider.resourceTypes.join(', ')}` });
-      }
-    });
-    const credentials = provider.credentialsSchema.safeParse(input.credentials);
-    if (!credentials.success) {
-      for (const issue of credentials.error.issues) issues.push({ path: ['body', 'credentials', ...issue.path.map(String)].join('.'), message: issue.message });
-    }
-    if (issues.length > 0) throw new UnprocessableError(issues);
-    if (!input.validate) return;
-    const session = registry.connect(input.provider, { credentials: input.credentials, endpoint: input.endpoint ?? undefined });
-    try {
-      const available = await session.listRegions();
-      (input.regions ?? []).forEach((region, index) => {
-        if (!available.includes(region)) issues.push({ path: `body.regions.${index}`, message: `the account has no region ${region}; it has ${available.join(', ')}` });
-      });
-    } catch (error) {
-      if (isCloudError(error)) throw new UnprocessableError('body.credentials', `the provider refused them: ${error.message}`);
-      throw error;
-    } finally {
-      session.close();
-    }
-    if (issues.length > 0) throw new UnprocessableError(issues);
-  }
-
-  async function findAccount(id: string): Promise<CloudAccount> {
-    const account = await orm.em.fork().findOne(CloudAccount, { id });
-    if (!account) throw new NotFoundError(`Cloud account ${id} not found.`);
-    return account;
-  }
-
-  async function nameTaken(name: string, exceptId?: string): Promise<void> {
-    const other = await orm.em.fork().findOne(CloudAccount, { name });
-    if (other && other.id !== exceptId) throw new UnprocessableError('body.name', `an account named ${JSON.stringify(name)} already exists`);
-  }
-
   return [
     defineRoute({
       method: 'POST',
       url: '/v1/cloud-accounts',
       summary: 'Add a cloud account and its sync schedule',
-      description: 'Creates Temporal schedule `cloud-sync:<id>` (overlap SKIP) at the interval; interval 0 or enabled false creates it paused.',
+      description: 'Creates Temporal schedule `cloud-sync:<id>` (overlap SKIP) at the interval; interval 0 or enabled false creates it paused. A name already taken answers 409; if Temporal refuses, 503 and nothing is stored.',
       tags: ['cloud inventory'],
       auth: 'operator',
       body: createBody,
-      response: { 201: accountView },
-      async handler({ body }) {
-        await checkAgainstProvider(body);
-        await nameTaken(body.name);
-        const id = crypto.randomUUID();
-        return orm.em.fork().transactional(async (em) => {
-          const account = em.create(CloudAccount, {
-            id,
-            name: body.name,
-            provider: body.provider,
-            credentials: secrets.seal(body.credentials, credentialsContext(id)),
-            endpoint: body.endpoint ?? null,
-            regions: body.regions ?? null,
-            resourceTypes: body.resourceTypes,
-            syncIntervalMinutes: body.syncIntervalMinutes,
-            enabled: body.enabled,
-          });
-          await em.flush();
-          try {
-            await scheduler.create(account);
-          } catch (error) {
-            throw temporalUnavailable('create the sync schedule', error);
-          }
-          return view(account);
-        });
-      },
+      response: { 201: accountView, ...writeRefusals },
+      handler: async ({ body }) => view(await accounts.create(body)),
     }),
     defineRoute({
       method: 'GET',
@@ -204,10 +118,7 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
       tags: ['cloud inventory'],
       auth: 'viewer',
       response: { 200: z.object({ items: z.array(accountView) }).meta({ id: 'CloudAccountList' }) },
-      async handler() {
-        const accounts = await orm.em.fork().find(CloudAccount, {}, { orderBy: { name: 'asc' } });
-        return { items: accounts.map(view) };
-      },
+      handler: async () => ({ items: (await accounts.list()).map(view) }),
     }),
     defineRoute({
       method: 'GET',
@@ -217,50 +128,19 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
       auth: 'viewer',
       params: idParams,
       response: { 200: accountView },
-      async handler({ params }) {
-        return view(await findAccount(params.id));
-      },
+      handler: async ({ params }) => view(await accounts.get(params.id)),
     }),
     defineRoute({
       method: 'PATCH',
       url: '/v1/cloud-accounts/:id',
       summary: 'Change a cloud account; its schedule follows',
-      description: 'A new interval updates schedule `cloud-sync:<id>`; interval 0 or enabled false pauses it. Credentials are replaced whole.',
+      description: 'A new interval updates schedule `cloud-sync:<id>`; interval 0 or enabled false pauses it. Credentials are replaced whole. A name already taken, or another change of the account still being applied, answers 409; if Temporal refuses, 503 and the account stays as it was.',
       tags: ['cloud inventory'],
       auth: 'operator',
       params: idParams,
       body: patchBody,
-      response: { 200: accountView },
-      async handler({ params, body }) {
-        const current = await findAccount(params.id);
-        const credentials = body.credentials ?? secrets.open<Record<string, unknown>>(current.credentials, credentialsContext(current.id));
-        await checkAgainstProvider({
-          provider: current.provider,
-          credentials,
-          endpoint: body.endpoint === undefined ? current.endpoint : body.endpoint,
-          regions: body.regions === undefined ? current.regions : body.regions,
-          resourceTypes: body.resourceTypes ?? current.resourceTypes,
-          validate: body.validate,
-        });
-        if (body.name !== undefined) await nameTaken(body.name, current.id);
-        return orm.em.fork().transactional(async (em) => {
-          const account = await em.findOneOrFail(CloudAccount, { id: params.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-          if (body.name !== undefined) account.name = body.name;
-          if (body.credentials !== undefined) account.credentials = secrets.seal(body.credentials, credentialsContext(account.id));
-          if (body.endpoint !== undefined) account.endpoint = body.endpoint;
-          if (body.regions !== undefined) account.regions = body.regions;
-          if (body.resourceTypes !== undefined) account.resourceTypes = body.resourceTypes;
-          if (body.syncIntervalMinutes !== undefined) account.syncIntervalMinutes = body.syncIntervalMinutes;
-          if (body.enabled !== undefined) account.enabled = body.enabled;
-          await em.flush();
-          try {
-            await scheduler.update(account);
-          } catch (error) {
-            throw temporalUnavailable('update the sync schedule', error);
-          }
-          return view(account);
-        });
-      },
+      response: { 200: accountView, ...writeRefusals },
+      handler: async ({ params, body }) => view(await accounts.change(params.id, body)),
     }),
     defineRoute({
       method: 'DELETE',
@@ -270,23 +150,9 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
       tags: ['cloud inventory'],
       auth: 'operator',
       params: idParams,
-      response: { 204: z.undefined() },
+      response: { 204: z.undefined(), ...writeRefusals },
       async handler({ params }) {
-        await findAccount(params.id);
-        // The row goes first, inside the transaction: from then on a sync's page commit waits on the row lock
-        // while its workflow is cancelled, and, once this commits, fails on the resource -> cloud_account key. So
-        // nothing is written for the account after we answer, whenever a cancelled activity notices. A refused
-        // Temporal call rolls the row back.
-        await orm.em.fork().transactional(async (em) => {
-          const account = await em.findOneOrFail(CloudAccount, { id: params.id });
-          em.remove(account);
-          await em.flush();
-          try {
-            await scheduler.deleteAndStopSyncs(params.id, syncStopWaitMs);
-          } catch (error) {
-            throw temporalUnavailable('delete the sync schedule and stop the running syncs', error);
-          }
-        });
+        await accounts.delete(params.id);
         return undefined;
       },
     }),
@@ -299,21 +165,8 @@ export function cloudAccountRoutes(deps: CloudAccountRouteDeps): RouteDefinition
       auth: 'operator',
       params: idParams,
       body: syncBody,
-      response: { 202: z.object({ workflowId: z.string(), runId: z.string() }).meta({ id: 'CloudSyncStarted' }) },
-      async handler({ params, body }) {
-        const account = await findAccount(params.id);
-        const chosen = body?.resourceTypes;
-        const issues: FieldIssue[] = [];
-        chosen?.forEach((type, index) => {
-          if (!account.resourceTypes.includes(type)) issues.push({ path: `body.resourceTypes.${index}`, message: `the account does not sync ${type}; it syncs ${account.resourceTypes.join(', ')}` });
-        });
-        if (issues.length > 0) throw new UnprocessableError(issues);
-        try {
-          return await scheduler.startManualSync(account, chosen);
-        } catch (error) {
-          throw temporalUnavailable('start the sync', error);
-        }
-      },
+      response: { 202: z.object({ workflowId: z.string(), runId: z.string() }).meta({ id: 'CloudSyncStarted' }), ...writeRefusals },
+      handler: ({ params, body }) => accounts.syncNow(params.id, body?.resourceTypes),
     }),
   ];
 }

@@ -7,7 +7,8 @@ import { SYNC_RUN_STATES, type SyncRun } from '../../db/entities/cloud-sync/sync
 import { BadCursorError, createInventoryReads, type Page } from '../../db/repositories/cloud-sync/inventory-reads.ts';
 import { capabilityNames } from '../../integrations/clouds/provider.ts';
 import { providerCatalog, type CloudRegistry } from '../../integrations/clouds/registry.ts';
-import { NotFoundError, UnprocessableError } from '../errors.ts';
+import { NotFoundError } from '../../services/errors.ts';
+import { UnprocessableError } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../route.ts';
 
 export interface CloudInventoryRouteDeps {

@@ -7,7 +7,7 @@ import { CmdbHostCloudLink, CMDB_CLOUD_MATCHES } from '../../db/entities/cmdb/cm
 import { CMDB_SINK_STATES, listEvents } from '../../db/repositories/cmdb/cmdb-reports.ts';
 import { topologyTree } from '../../db/repositories/cmdb/cmdb-mirror.ts';
 import { CMDB_REPLAY_RESOURCES } from '../../contracts/cmdb.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../../services/errors.ts';
 import { defineRoute, type RouteDefinition } from '../route.ts';
 
 export interface CmdbEventRouteDeps {

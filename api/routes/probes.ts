@@ -1,19 +1,11 @@
-// Probes: an operator asks a task queue to answer; the answer proves, end to end, that a worker polls that queue,
-// decodes payloads with the API's keys and reaches the database.
-import type { Client } from '@temporalio/client';
+// Probes over HTTP: an operator asks a task queue to answer (services/probe/probes.ts starts the workflow) and
+// reads back which worker did.
 import { z } from 'zod';
-import type { Orm } from '../../db/orm.ts';
-import { Probe, PROBE_STATES } from '../../db/entities/probe/probe.ts';
-import { ALL_TASK_QUEUES, taskQueueName, type TaskQueueName } from '../../contracts/task-queues.ts';
-import { probeWorkflowId, type ProbeInput } from '../../contracts/probe.ts';
-import { ApiError, NotFoundError } from '../errors.ts';
+import { type Probe, PROBE_STATES } from '../../db/entities/probe/probe.ts';
+import { ALL_TASK_QUEUES, type TaskQueueName } from '../../contracts/task-queues.ts';
+import type { ProbeService } from '../../services/probe/probes.ts';
+import { errorBodySchema } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../route.ts';
-
-export interface ProbeRouteDeps {
-  orm: Orm;
-  temporal: Client;
-  taskQueuePrefix: string;
-}
 
 const probeBody = z
   .object({
@@ -52,7 +44,7 @@ function view(probe: Probe): z.input<typeof probeView> {
   };
 }
 
-export function probeRoutes({ orm, temporal, taskQueuePrefix }: ProbeRouteDeps): RouteDefinition[] {
+export function probeRoutes(probes: ProbeService): RouteDefinition[] {
   return [
     defineRoute({
       method: 'POST',
@@ -62,31 +54,10 @@ export function probeRoutes({ orm, temporal, taskQueuePrefix }: ProbeRouteDeps):
       tags: ['operations'],
       auth: 'operator',
       body: probeBody,
-      response: { 202: probeView.extend({ runId: z.string() }) },
+      response: { 202: probeView.extend({ runId: z.string() }), 503: errorBodySchema },
       async handler({ body, principal }) {
-        const em = orm.em.fork();
-        const id = crypto.randomUUID();
-        const probe = em.create(Probe, {
-          id,
-          taskQueue: body.queue,
-          note: body.note,
-          workflowId: probeWorkflowId(id),
-          requestedBy: principal!.subject,
-        });
-        await em.flush();
-        const input: ProbeInput = { probeId: id, note: body.note };
-        try {
-          const handle = await temporal.workflow.start('probeWorkflow', {
-            workflowId: probe.workflowId,
-            taskQueue: taskQueueName(taskQueuePrefix, body.queue),
-            args: [input],
-          });
-          return { ...view(probe), runId: handle.firstExecutionRunId };
-        } catch (error) {
-          // Nothing half-written: a probe that never started is not kept.
-          await em.remove(probe).flush();
-          throw new ApiError(503, 'temporal_unavailable', `Temporal did not accept the probe workflow: ${(error as Error).message}`);
-        }
+        const { probe, runId } = await probes.request({ queue: body.queue, note: body.note, requestedBy: principal!.subject });
+        return { ...view(probe), runId };
       },
     }),
     defineRoute({
@@ -97,11 +68,7 @@ export function probeRoutes({ orm, temporal, taskQueuePrefix }: ProbeRouteDeps):
       auth: 'viewer',
       params: z.object({ id: z.uuid() }),
       response: { 200: probeView },
-      async handler({ params }) {
-        const probe = await orm.em.fork().findOne(Probe, { id: params.id });
-        if (!probe) throw new NotFoundError(`Probe ${params.id} not found.`);
-        return view(probe);
-      },
+      handler: async ({ params }) => view(await probes.get(params.id)),
     }),
   ];
 }

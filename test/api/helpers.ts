@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { loadConfig, type Config } from '../../config/env.ts';
 import { buildApp, type AppDeps } from '../../api/app.ts';
 import { createTokenIssuer, type Role, type TokenIssuer } from '../../api/auth.ts';
-import { ConflictError, NotFoundError, UnprocessableError } from '../../api/errors.ts';
+import { UnprocessableError } from '../../api/errors.ts';
+import { ConflictError, NotFoundError } from '../../services/errors.ts';
 import { defineRoute, type RouteDefinition } from '../../api/route.ts';
 
 export const SECRET = new TextEncoder().encode('test-secret-that-is-at-least-32-bytes-long');

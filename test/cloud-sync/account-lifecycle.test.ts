@@ -1,16 +1,22 @@
 // A cloud account's life against a real Temporal: when Temporal refuses a create, change or delete, the API answers
-// 503 and keeps the account exactly as it was; a sync cancelled from outside records why; deleting an account
-// while it syncs cancels its syncs (the manual one and a scheduled one) and leaves no resource of it behind.
+// 503 and keeps the account exactly as it was; a duplicate name answers 409; a change or delete a crash left
+// half-way is converged by the reconciler; a sync cancelled from outside records why; deleting an account while it
+// syncs cancels its syncs (the manual one and a scheduled one) and leaves no resource of it behind.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
 import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
 import { waitFor } from '../support/wait.ts';
+import { testKeyring } from '../support/stack.ts';
+import { createCloudRegistry } from '../../integrations/clouds/registry.ts';
+import { createSecretBox } from '../../security/secrets.ts';
+import { createCloudAccountService, type CloudAccountService } from '../../services/cloud-sync/accounts.ts';
 
 describe('cloud account lifecycle', () => {
   let stack: CloudSyncStack;
   let refusing: Awaited<ReturnType<CloudSyncStack['apiWith']>>;
+  let accounts: CloudAccountService;
 
   const simAccount = (overrides: Record<string, unknown> = {}) => ({
     name: `sim-${randomUUID()}`,
@@ -31,7 +37,23 @@ describe('cloud account lifecycle', () => {
     await stack.startWorkers();
     // The real server refuses every call in a namespace it does not have.
     refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
+    // The service the API calls, here called directly to run the reconciler as a restarted API would.
+    accounts = createCloudAccountService({
+      orm: stack.db.orm,
+      temporal: stack.client,
+      secrets: createSecretBox(testKeyring(stack.config)),
+      clouds: () => createCloudRegistry(),
+      taskQueuePrefix: stack.config.temporal.taskQueuePrefix,
+    });
   });
+
+  /** What a process that died after claiming the row, before Temporal answered, leaves behind. */
+  async function abandonClaim(accountId: string, temporalSide: 'applying' | 'deleting', set = ''): Promise<void> {
+    await stack.db.orm.em.getConnection().execute(
+      `update cloud_account set ${set} temporal_side = ?, temporal_side_since = now() - interval '10 minutes', revision = revision + 1 where id = ?`,
+      [temporalSide, accountId],
+    );
+  }
 
   after(async () => {
     await refusing?.close();
@@ -73,6 +95,57 @@ describe('cloud account lifecycle', () => {
     assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`)).status, 204);
     await assert.rejects(schedule.describe(), ScheduleNotFoundError);
     assert.equal(await resourceRows(accountId), 0);
+  });
+
+  test('a name already taken answers 409, on create and on rename, and nothing is written', async () => {
+    const first = await stack.call('POST', '/v1/cloud-accounts', simAccount({ syncIntervalMinutes: 0 }));
+    const second = await stack.call('POST', '/v1/cloud-accounts', simAccount({ syncIntervalMinutes: 0 }));
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+
+    const duplicate = await stack.call('POST', '/v1/cloud-accounts', simAccount({ name: first.body.name }));
+    assert.equal(duplicate.status, 409, JSON.stringify(duplicate.body));
+    assert.equal(duplicate.body.error, 'conflict');
+    assert.match(duplicate.body.message, /name .* is already taken/);
+    const renamed = await stack.call('PATCH', `/v1/cloud-accounts/${second.body.id}`, { name: first.body.name });
+    assert.equal(renamed.status, 409, JSON.stringify(renamed.body));
+    assert.equal((await stack.call('GET', `/v1/cloud-accounts/${second.body.id}`)).body.name, second.body.name);
+    const named = (await stack.call('GET', '/v1/cloud-accounts')).body.items.filter((account: { name: string }) => account.name === first.body.name);
+    assert.equal(named.length, 1);
+    for (const id of [first.body.id, second.body.id]) assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${id}`)).status, 204);
+  });
+
+  test('a change or delete a crash left half-way is converged by the reconciler, and blocks other writes meanwhile', async () => {
+    const created = await stack.call('POST', '/v1/cloud-accounts', simAccount({ syncIntervalMinutes: 5 }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const accountId = created.body.id as string;
+    const schedule = stack.client.schedule.getHandle(`cloud-sync:${accountId}`);
+
+    // A change in flight (claimed just now) is left to its request; other writes are told so.
+    await stack.db.orm.em.getConnection().execute(`update cloud_account set temporal_side = 'applying', temporal_side_since = now() where id = ?`, [accountId]);
+    const meanwhile = await stack.call('PATCH', `/v1/cloud-accounts/${accountId}`, { syncIntervalMinutes: 30 });
+    assert.equal(meanwhile.status, 409, JSON.stringify(meanwhile.body));
+    assert.match(meanwhile.body.message, /being changed by another request/);
+    assert.deepEqual(await accounts.reconcile(), { converged: 0, refused: 0 });
+
+    // The row says 15 minutes and paused, Temporal still runs every 5: the request died before Temporal answered.
+    await abandonClaim(accountId, 'applying', 'sync_interval_minutes = 15, enabled = false,');
+    assert.equal((await schedule.describe()).spec.intervals?.[0]?.every, 5 * 60_000);
+    assert.deepEqual(await accounts.reconcile(), { converged: 1, refused: 0 });
+    const converged = await schedule.describe();
+    assert.equal(converged.spec.intervals?.[0]?.every, 15 * 60_000);
+    assert.equal(converged.state.paused, true);
+    assert.equal((await accounts.get(accountId)).temporalSide, 'in_step');
+    assert.equal((await stack.call('PATCH', `/v1/cloud-accounts/${accountId}`, { enabled: true })).status, 200, 'writes are accepted again');
+    assert.equal((await schedule.describe()).state.paused, false);
+
+    // A delete that died after marking the row: the reconciler finishes it.
+    await abandonClaim(accountId, 'deleting');
+    const syncRefused = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+    assert.equal(syncRefused.status, 409, JSON.stringify(syncRefused.body));
+    assert.deepEqual(await accounts.reconcile(), { converged: 1, refused: 0 });
+    await assert.rejects(schedule.describe(), ScheduleNotFoundError);
+    assert.equal((await stack.call('GET', `/v1/cloud-accounts/${accountId}`)).status, 404);
   });
 
   test('a sync cancelled from outside (Web UI, CLI) marks its run failed and expires nothing', async () => {
