@@ -9,7 +9,8 @@ import { SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
 import type { RegionCounts } from '../../db/entities/cloud-sync/sync-run.ts';
 import { ResourceInventory, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 import type { InventoryScope, RegionProgress } from '../../db/repositories/cloud-sync/resource-inventory.ts';
-import { CloudThrottledError, isCloudError, nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
+import { CloudThrottledError, isCloudError } from '../../integrations/clouds/errors.ts';
+import { CLOUD_FAILURES, nonRetryableCloudSyncFailures } from '../../contracts/failure-types.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
 import type { CloudSession, ResourcePage, ResourceType } from '../../integrations/clouds/provider.ts';
 import type { SecretBox } from '../../security/secrets.ts';
@@ -29,17 +30,15 @@ export interface CloudSyncActivityDeps {
 const throttleWaitsPerAttempt = 8;
 const longestThrottleWaitMs = 60_000;
 
-const nonRetryable = new Set<string>(nonRetryableCloudErrorNames);
-
 export const accountCredentialsContext = (accountId: string) => `cloud_account:${accountId}`;
 
 function accountGone(accountId: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, 'CloudAccountGoneError');
+  return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, CLOUD_FAILURES.accountGone);
 }
 
 /** Sync runs are only ever deleted with their account, so a missing run is a deleted account too. */
 function runGone(runId: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`sync run ${runId} no longer exists: its cloud account was deleted`, 'CloudAccountGoneError');
+  return ApplicationFailure.nonRetryable(`sync run ${runId} no longer exists: its cloud account was deleted`, CLOUD_FAILURES.accountGone);
 }
 
 function addCounts(into: SyncCounts, counts: RegionCounts): void {
@@ -143,7 +142,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
           session = connect(account);
           regions = await session.listRegions();
         } catch (error) {
-          if (isCloudError(error) && nonRetryable.has(error.name)) return { regions: [], error: error.message };
+          if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) return { regions: [], error: error.message };
           throw error;
         } finally {
           session?.close();
@@ -193,7 +192,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         }, { every: 2_000, details });
         return regionResult(input.region, progress);
       } catch (error) {
-        if (isCloudError(error) && nonRetryable.has(error.name)) {
+        if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) {
           return regionResult(input.region, await inventory.failRegion(run.id, input.region, error.message));
         }
         if (isCloudError(error) && !(error instanceof CloudThrottledError)) {

@@ -18,9 +18,10 @@ import {
 import { applyStoredTopologyEvents, collapseChanges } from '../../db/repositories/cmdb/cmdb-mirror.ts';
 import { relinkHosts } from '../../db/repositories/cmdb/cmdb-cloud-links.ts';
 import { deliverWebhook, WebhookDeliveryError } from '../../integrations/cmdb/webhook.ts';
-import { CMDB_ERROR_TYPES, type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
+import { type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
 import { cmdbSinkSecretContext } from './source-access.ts';
 import { whileHeartbeating } from '../heartbeat.ts';
+import { CMDB_FAILURES } from '../../contracts/failure-types.ts';
 
 export interface CmdbReplayActivityDeps {
   orm: Orm;
@@ -91,7 +92,7 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
     const dead = attempts >= sink.maxAttempts;
     await recordSinkTrouble(orm, event.id, sink.id, { state: dead ? 'dead' : 'failed', attempts, lastError: error.message, at: new Date().toISOString() });
     if (dead) return 'dead';
-    throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_ERROR_TYPES.sinkUnavailable);
+    throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_FAILURES.sinkUnavailable);
   }
 
   async function replayWebhook(source: CmdbSource, sink: WebhookSink, deadline: number, signal: AbortSignal): Promise<{ applied: number; more: boolean }> {

@@ -4,13 +4,8 @@
 import type { Orm } from '../../db/orm.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import type { Config } from '../../config/env.ts';
-import {
-  CmdbAuthError,
-  CmdbCursorExpiredError,
-  CmdbInvalidResponseError,
-  CmdbPermissionError,
-  CmdbStartFromOutOfRangeError,
-} from '../../integrations/cmdb/errors.ts';
+import { CmdbCursorExpiredError, CmdbError, CmdbStartFromOutOfRangeError } from '../../integrations/cmdb/errors.ts';
+import { nonRetryableCmdbFailures } from '../../contracts/failure-types.ts';
 import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
 import { effectiveFields, type CmdbPollOutcome, type CmdbReplayResource } from '../../contracts/cmdb.ts';
 import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb/cmdb-events.ts';
@@ -51,10 +46,7 @@ function watchRequest(opened: OpenedSource, resource: CmdbReplayResource): Omit<
 
 /** CMDB refuses this watcher for a reason only a person can fix: report it as a state, not as an endless retry. */
 function refusal(error: unknown): string | undefined {
-  if (error instanceof CmdbPermissionError || error instanceof CmdbAuthError || error instanceof CmdbInvalidResponseError) {
-    return error.message;
-  }
-  return undefined;
+  return error instanceof CmdbError && nonRetryableCmdbFailures.includes(error.name) ? error.message : undefined;
 }
 
 export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchActivityDeps) {

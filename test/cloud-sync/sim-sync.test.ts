@@ -5,8 +5,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { startAliyunFixture, type AliyunFixtureServer } from '../../integrations/clouds/providers/aliyun/fixture-server.ts';
-import { nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
-import { nonRetryableCloudSyncErrors } from '../../contracts/cloud-sync.ts';
 import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -49,8 +47,14 @@ describe('cloud sync on the simulated cloud', () => {
     await fixture?.close();
   });
 
-  test('the workflows treat exactly the adapter layer\'s non-retryable errors as final', () => {
-    assert.deepEqual(nonRetryableCloudSyncErrors.filter((name) => name !== 'CloudAccountGoneError'), [...nonRetryableCloudErrorNames]);
+  test('an error no retry can fix (revoked credentials) fails the region in its first attempt, with the reason', async () => {
+    const accountId = await create(simAccount({ credentials: { seed: 'acme', revoked: true }, regions: ['sim-east-1'], resourceTypes: ['instance'] }));
+    const { runs } = await sync(accountId);
+    assert.deepEqual(runs.map((run) => run.state), ['failed']);
+    const run = (await stack.call('GET', `/v1/sync-runs/${runs[0]!.runId}`)).body;
+    assert.match(run.regions['sim-east-1'].error, /revoked/);
+    const retried = run.lines.filter((line: { message: string }) => /will retry|resumes after/.test(line.message));
+    assert.deepEqual(retried, [], 'no second attempt');
   });
 
   test('bad input gets 422 naming the field, and nothing is written', async () => {
