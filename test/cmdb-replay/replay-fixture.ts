@@ -1,5 +1,5 @@
 // Shared set-up of the CMDB replay tests: an emulator with a clock that tests can push past the retention window,
-// a webhook receiver that can be taken down, the topology as the emulator's own list APIs report it, and polling.
+// a webhook receiver that can be taken down, and the topology as the emulator's own list APIs report it.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CmdbClient } from '../../integrations/cmdb/client.ts';
@@ -167,16 +167,6 @@ export async function startWebhookReceiver(secret = WEBHOOK_SECRET): Promise<Web
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cmdb`;
   return receiver;
-}
-
-/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, describe: () => Promise<string> | string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms: ${await describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Each resource's deliveries, first arrival of each event only, must be seq 1..n in order. */

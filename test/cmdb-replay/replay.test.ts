@@ -24,13 +24,13 @@ import {
   CMDB_AUTH,
   WEBHOOK_SECRET,
   deliveriesInOrder,
-  eventually,
   startReplayEmulator,
   startWebhookReceiver,
   topologyFromListApis,
   type TestEmulator,
   type WebhookReceiver,
 } from './replay-fixture.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The emulated CMDB keeps events for 30 s while opsflow is configured for 10 minutes, like CMDB's docs (3 h) and
 // code (6 h) disagreeing: a bk_start_from resume is then refused (1199006) and the watcher falls back to a re-list.
@@ -61,13 +61,13 @@ describe('CMDB watch replay', () => {
 
   async function converged(): Promise<void> {
     let last = '';
-    await eventually(
+    await waitFor(
+      () => last,
       async () => {
         const [mirror, truth] = [await topology(), await topologyFromListApis(cmdb.emulator.url)];
         last = `mirror ${JSON.stringify(mirror).slice(0, 400)} vs cmdb ${JSON.stringify(truth).slice(0, 400)}`;
         return JSON.stringify(mirror) === JSON.stringify(truth);
       },
-      () => last,
       90_000,
     );
   }
@@ -163,9 +163,9 @@ describe('CMDB watch replay', () => {
     }
     webhook.mode = 'down';
     generator.run(40);
-    await eventually(
+    await waitFor(
+      'the webhook outage shows as failed deliveries',
       async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=failed&sinkId=${webhookSinkId}`)).json().events.length > 0,
-      () => 'the webhook outage shows as failed deliveries',
     );
     // The topology sink is not held up by the webhook being down.
     await converged();
@@ -191,12 +191,12 @@ describe('CMDB watch replay', () => {
 
     // Every stored event reached the webhook, each resource in order, despite the outage.
     const statusAfter = (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json();
-    await eventually(
+    await waitFor(
+      () => JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([resource, seqs]) => [resource, seqs.length])),
       () => {
         const delivered = deliveriesInOrder(webhook.accepted);
         return statusAfter.resources.every((entry: { resource: string; received: number }) => (delivered.get(entry.resource)?.length ?? 0) >= entry.received);
       },
-      () => JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([resource, seqs]) => [resource, seqs.length])),
     );
     const delivered = deliveriesInOrder(webhook.accepted);
     for (const entry of statusAfter.resources as Array<{ resource: string; received: number }>) {
@@ -228,18 +228,18 @@ describe('CMDB watch replay', () => {
     const resumeId = created.json().id;
     const status = async () => (await api('GET', `/v1/cmdb/sources/${resumeId}/status`)).json().resources[0];
     try {
-      await eventually(async () => (await status()).state === 'watching', () => 'bookmarked');
+      await waitFor('bookmarked', async () => (await status()).state === 'watching');
       const relistedAt = (await status()).lastRelistAt;
       const biz = wide.emulator.state.createBusiness('resume-biz');
       wide.emulator.state.createSet(biz.bk_biz_id, 'before-resume');
-      await eventually(() => receiver.accepted.length === 2, () => `delivered ${receiver.accepted.length}`);
+      await waitFor(() => `delivered ${receiver.accepted.length}`, () => receiver.accepted.length === 2);
       // The cursor becomes one CMDB does not know (as after a CMDB-side loss): 1103007 on the next poll.
       const storedCursor = async () =>
         (await orm.em.fork().execute<Array<{ cursor: string }>>('select cursor from cmdb_cursor where source_id = ?', [resumeId]))[0]?.cursor;
       await orm.em.fork().execute(`update cmdb_cursor set cursor = 'MQ0xDWdvbmU=' where source_id = ?`, [resumeId]);
-      await eventually(async () => (await storedCursor()) !== 'MQ0xDWdvbmU=', () => 'resumed with a new cursor');
+      await waitFor('resumed with a new cursor', async () => (await storedCursor()) !== 'MQ0xDWdvbmU=');
       wide.emulator.state.createSet(biz.bk_biz_id, 'after-resume');
-      await eventually(() => receiver.accepted.some((event) => event.detail.bk_set_name === 'after-resume'), () => 'the change after the resume arrives');
+      await waitFor('the change after the resume arrives', () => receiver.accepted.some((event) => event.detail.bk_set_name === 'after-resume'));
       // bk_start_from replayed the earlier events again; those already stored kept their one copy (an event from
       // before the informer's bookmark may be stored now: consumers are idempotent, as CMDB requires anyway).
       const cursors = receiver.accepted.map((event) => event.cursor);
@@ -269,9 +269,9 @@ describe('CMDB watch replay', () => {
     const again = await storeCmdbBatch(orm, batch);
     assert.equal(first.stored, 2, 'an answer that repeats a cursor stores it once');
     assert.equal(again.stored, 0, 'a batch fetched twice (a retried poll) stores nothing new');
-    await eventually(
+    await waitFor(
+      'the duplicated events reach the webhook',
       () => webhook.accepted.filter((event) => event.cursor.startsWith('dup-cursor-')).length >= 2,
-      () => 'the duplicated events reach the webhook',
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(
@@ -290,9 +290,9 @@ describe('CMDB watch replay', () => {
     assert.equal(patched.statusCode, 200, patched.body);
     webhook.mode = 'down';
     const host = cmdb.emulator.state.createHost('10.99.0.1', { bk_host_name: 'dead-letter-host' });
-    await eventually(
+    await waitFor(
+      'a dead letter appears',
       async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events.length > 0,
-      () => 'a dead letter appears',
     );
     const dead = (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events;
     const sinkState = dead[0].sinks.find((sink: { sinkId: string }) => sink.sinkId === webhookSinkId);
@@ -304,13 +304,13 @@ describe('CMDB watch replay', () => {
     const redrive = await api('POST', `/v1/cmdb/sources/${sourceId}/dead-letters/redrive`, { sinkId: webhookSinkId });
     assert.equal(redrive.statusCode, 202, redrive.body);
     assert.ok(redrive.json().redriven >= 1);
-    await eventually(
+    await waitFor(
+      're-driven event delivered',
       () => webhook.accepted.some((event) => event.resource === 'host' && event.detail.bk_host_id === host.bk_host_id),
-      () => 're-driven event delivered',
     );
-    await eventually(
+    await waitFor(
+      'no dead letters remain',
       async () => (await api('GET', `/v1/cmdb/events?sourceId=${sourceId}&sinkState=dead`)).json().events.length === 0,
-      () => 'no dead letters remain',
     );
   });
 
@@ -327,17 +327,17 @@ describe('CMDB watch replay', () => {
     assert.equal(created.statusCode, 201, created.body);
     const deniedId = created.json().id;
     try {
-      await eventually(
-        async () => (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0].state === 'failed',
+      await waitFor(
         async () => JSON.stringify((await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json()),
+        async () => (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0].state === 'failed',
       );
       const status = (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0];
       assert.match(status.stateDetail, /watch_module_event/);
       cmdb.emulator.state.allowWatch('module');
       assert.equal((await api('POST', `/v1/cmdb/sources/${deniedId}/resync`)).statusCode, 202);
-      await eventually(
+      await waitFor(
+        'the watcher recovers once permitted',
         async () => (await api('GET', `/v1/cmdb/sources/${deniedId}/status`)).json().resources[0].state === 'watching',
-        () => 'the watcher recovers once permitted',
       );
     } finally {
       assert.equal((await api('DELETE', `/v1/cmdb/sources/${deniedId}`)).statusCode, 204);
@@ -382,15 +382,15 @@ describe('CMDB watch replay', () => {
     const linkedSource = created.json().id;
     try {
       const links = async () => (await api('GET', `/v1/cmdb/sources/${linkedSource}/cloud-links`)).json().links;
-      await eventually(
+      await waitFor(
+        'the host watcher took its bookmark',
         async () => (await api('GET', `/v1/cmdb/sources/${linkedSource}/status`)).json().resources[0].state === 'watching',
-        () => 'the host watcher took its bookmark',
       );
       const state = cmdb.emulator.state;
       const viaId = state.createHost('192.168.1.1', { bk_cloud_inst_id: 'i-linked-by-id' });
       const viaIp = state.createHost('10.77.0.6', {});
       const unmatched = state.createHost('192.168.1.2', {});
-      await eventually(async () => (await links()).length === 3, async () => JSON.stringify(await links()));
+      await waitFor(async () => JSON.stringify(await links()), async () => (await links()).length === 3);
       assert.deepEqual(
         (await links()).map((link: { bkHostId: number; resourceId: string; matchedBy: string }) => [link.bkHostId, link.resourceId, link.matchedBy]),
         [
@@ -401,7 +401,7 @@ describe('CMDB watch replay', () => {
       );
       assert.ok(!(await links()).some((link: { bkHostId: number }) => link.bkHostId === unmatched.bk_host_id));
       state.deleteHost(viaIp.bk_host_id);
-      await eventually(async () => (await links()).length === 2, async () => JSON.stringify(await links()));
+      await waitFor(async () => JSON.stringify(await links()), async () => (await links()).length === 2);
     } finally {
       assert.equal((await api('DELETE', `/v1/cmdb/sources/${linkedSource}`)).statusCode, 204);
     }
@@ -427,14 +427,14 @@ describe('CMDB watch replay', () => {
       const names = async () => (await topology(intervalSource)).map((biz: { name: string }) => biz.name);
       // The first run (triggered at creation) is the informer start: the mirror lists every business.
       const expected = async () => (await topologyFromListApis(cmdb.emulator.url)).map((biz) => biz.name);
-      await eventually(async () => JSON.stringify(await names()) === JSON.stringify(await expected()), async () => JSON.stringify(await names()));
+      await waitFor(async () => JSON.stringify(await names()), async () => JSON.stringify(await names()) === JSON.stringify(await expected()));
 
       const biz = cmdb.emulator.state.createBusiness('interval-born');
       cmdb.emulator.state.updateBusiness(biz.bk_biz_id, { bk_biz_name: 'interval-renamed' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.ok(!(await names()).includes('interval-renamed'), 'nothing moves between runs');
       await client.schedule.getHandle(scheduleId).trigger();
-      await eventually(async () => (await names()).includes('interval-renamed'), async () => JSON.stringify(await names()));
+      await waitFor(async () => JSON.stringify(await names()), async () => (await names()).includes('interval-renamed'));
       const runs = [];
       for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${scheduleId}"` })) runs.push(run.status.name);
       assert.ok(runs.length >= 1);
@@ -445,7 +445,7 @@ describe('CMDB watch replay', () => {
       await assert.rejects(client.schedule.getHandle(scheduleId).describe(), 'the schedule is gone');
       assert.equal((await client.workflow.getHandle(scheduleId).describe()).status.name, 'RUNNING');
       cmdb.emulator.state.updateBusiness(biz.bk_biz_id, { bk_biz_name: 'realtime-renamed' });
-      await eventually(async () => (await names()).includes('realtime-renamed'), async () => JSON.stringify(await names()));
+      await waitFor(async () => JSON.stringify(await names()), async () => (await names()).includes('realtime-renamed'));
     } finally {
       assert.equal((await api('DELETE', `/v1/cmdb/sources/${intervalSource}`)).statusCode, 204);
     }

@@ -19,13 +19,13 @@ import {
   CMDB_AUTH,
   WEBHOOK_SECRET,
   deliveriesInOrder,
-  eventually,
   startReplayEmulator,
   startWebhookReceiver,
   topologyFromListApis,
   type TestEmulator,
   type WebhookReceiver,
 } from './replay-fixture.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('CMDB replay survives a killed worker and a CMDB restart', () => {
   let env: Record<string, string>;
@@ -50,20 +50,21 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
 
   async function converged(what: string): Promise<void> {
     let last = '';
-    await eventually(
+    await waitFor(
+      () => last,
       async () => {
         const mirror = (await api('GET', `/v1/cmdb/topology?sourceId=${sourceId}`)).json().bizs;
         const truth = await topologyFromListApis(cmdb.emulator.url);
         last = `${what}: mirror ${JSON.stringify(mirror).slice(0, 300)} vs cmdb ${JSON.stringify(truth).slice(0, 300)}; worker said ${worker?.output().slice(-500)}`;
         return JSON.stringify(mirror) === JSON.stringify(truth);
       },
-      () => last,
       90_000,
     );
   }
 
   async function allDelivered(): Promise<void> {
-    await eventually(
+    await waitFor(
+      async () => `delivered ${JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([r, s]) => [r, s.length]))} of ${JSON.stringify((await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json().resources.map((e: { resource: string; received: number }) => [e.resource, e.received]))}`,
       async () => {
         const status = (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json();
         const delivered = deliveriesInOrder(webhook.accepted);
@@ -72,7 +73,6 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
           return seqs.length === entry.received && seqs.every((seq, index) => seq === index + 1);
         });
       },
-      async () => `delivered ${JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([r, s]) => [r, s.length]))} of ${JSON.stringify((await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json().resources.map((e: { resource: string; received: number }) => [e.resource, e.received]))}`,
       90_000,
     );
   }
@@ -120,7 +120,7 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
     await converged('after the informer start');
     generator.run(80);
     // The watchers fetch and store; the webhook replay is stuck on its first delivery.
-    await eventually(async () => (await storedEvents()) > 50 && webhook.requests > 0, async () => `stored ${await storedEvents()}, webhook requests ${webhook.requests}`);
+    await waitFor(async () => `stored ${await storedEvents()}, webhook requests ${webhook.requests}`, async () => (await storedEvents()) > 50 && webhook.requests > 0);
     assert.equal(webhook.accepted.length, 0, 'nothing was replayed to the webhook yet');
     await worker.kill();
     const storedAtKill = await storedEvents();
