@@ -5,12 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('cloud account lifecycle', () => {
-  let stack: CloudSyncStack;
-  let refusing: Awaited<ReturnType<CloudSyncStack['apiWith']>>;
+  let stack: DomainStack;
+  let refusing: Awaited<ReturnType<DomainStack['apiWith']>>;
 
   const simAccount = (overrides: Record<string, unknown> = {}) => ({
     name: `sim-${randomUUID()}`,
@@ -22,13 +22,12 @@ describe('cloud account lifecycle', () => {
   });
 
   async function resourceRows(accountId: string): Promise<number> {
-    const [row] = await stack.db.orm.em.getConnection().execute<{ n: string }[]>('select count(*)::text as n from resource where account_id = ?', [accountId]);
+    const [row] = await stack.orm.em.getConnection().execute<{ n: string }[]>('select count(*)::text as n from resource where account_id = ?', [accountId]);
     return Number(row!.n);
   }
 
   before(async () => {
-    stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
-    await stack.startWorkers();
+    stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
     // The real server refuses every call in a namespace it does not have.
     refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
   });

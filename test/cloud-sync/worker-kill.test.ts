@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import { listAll } from '../clouds/contract.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 
 const credentials = { seed: 'kill-test', instancesPerRegion: 5000, regions: 2, generation: 3 };
 const types = ['instance', 'disk'] as const;
@@ -21,11 +21,11 @@ async function simulatedCount(): Promise<number> {
   return total;
 }
 
-let stack: CloudSyncStack;
+let stack: DomainStack;
 const workers: WorkerProcess[] = [];
 
 before(async () => {
-  stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
+  stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' }, workers: false });
 });
 
 after(async () => {
@@ -72,7 +72,7 @@ test('a worker killed mid-sync is replaced and the run completes exactly once pe
   assert.deepEqual(totals, { created: expected, updated: 0, unchanged: 0 }, 'no page was committed twice');
   assert.ok(pagesAtKill * 50 < expected, 'the kill happened before the end');
 
-  const [row] = await stack.db.orm.em.getConnection().execute<{ rows: string; ids: string }[]>(
+  const [row] = await stack.orm.em.getConnection().execute<{ rows: string; ids: string }[]>(
     'select count(*)::text as rows, count(distinct (type, region, external_id))::text as ids from resource where account_id = ?',
     [accountId],
   );
