@@ -29,7 +29,7 @@ describe('cloud account lifecycle', () => {
   before(async () => {
     stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
     // The real server refuses every call in a namespace it does not have.
-    refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
+    refusing = await stack.apiWith({ temporal: new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }) });
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createTokenIssuer, type Role, type TokenIssuer } from '../../api/auth.ts';
 import { createLogger } from '../../api/logging.ts';
-import { buildApiServer } from '../../api/server.ts';
+import { buildApiServer, type ApiServerDeps } from '../../api/server.ts';
 import type { TaskQueueName } from '../../contracts/task-queues.ts';
 import type { Orm } from '../../db/orm.ts';
 import type { Keyring } from '../../security/keyring.ts';
@@ -38,8 +38,8 @@ export interface DomainStack {
   /** An authenticated request to the API (as an admin unless `role` says otherwise). */
   call: Call;
   bearer(role: Role, subject?: string): Promise<{ authorization: string }>;
-  /** A second API on the same database, tokens and log whose Temporal calls go through `temporal`. */
-  apiWith(temporal: Client): Promise<{ call: Call; close(): Promise<void> }>;
+  /** A second API with the same tokens, keys and log, whose database, Temporal or worker metrics are others. */
+  apiWith(deps: Partial<Pick<ApiServerDeps, 'orm' | 'temporal' | 'workerMetricsUrl'>>): Promise<{ app: FastifyInstance; call: Call; close(): Promise<void> }>;
   /** In-process workers for the queues given to startDomainStack; a no-op while they run. */
   startWorkers(): Promise<void>;
   /** Graceful shutdown of the in-process workers: in-flight activities finish. */
@@ -65,9 +65,9 @@ export async function startDomainStack(options: DomainStackOptions): Promise<Dom
   const tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
   let logged = '';
   const logger = createLogger('trace', {}, new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } }));
-  const buildApi = (temporal: Client) =>
-    buildApiServer({ config, orm: db.orm, temporal, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring), logger });
-  const app = await buildApi(client);
+  const buildApi = (deps: Partial<ApiServerDeps> = {}) =>
+    buildApiServer({ config, orm: db.orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring), logger, ...deps });
+  const app = await buildApi();
   const bearer = async (role: Role, subject = `${role}-user`) => ({ authorization: `Bearer ${await tokens.issue({ subject, role })}` });
   const caller = (api: FastifyInstance): Call => async (method, url, payload, role = 'admin') => {
     const response = await api.inject({ method, url, headers: await bearer(role), ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -90,9 +90,9 @@ export async function startDomainStack(options: DomainStackOptions): Promise<Dom
     log: () => logged,
     call: caller(app),
     bearer,
-    async apiWith(temporal) {
-      const other = await buildApi(temporal);
-      return { call: caller(other), close: () => other.close() };
+    async apiWith(deps) {
+      const other = await buildApi(deps);
+      return { app: other, call: caller(other), close: () => other.close() };
     },
     async startWorkers() {
       if (running) return;
