@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { createOrm } from '../../db/orm.ts';
+import { createOrm, migrateToLatest } from '../../db/orm.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres.ts';
 import { startTemporalDevServer } from '../../scripts/stack/temporal-dev.ts';
@@ -40,6 +40,8 @@ describe('health endpoints', () => {
     const port = await freePort();
     const postgres = await startEmbeddedPostgres({ dataDir, port, database: 'readyz' });
     const orm = await createOrm(postgres.url);
+    // As `opsflow api` starts: migrations first, which also opens the pool the readiness check uses.
+    await migrateToLatest(orm);
     const api = await stack.apiWith({ orm });
     try {
       assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready while it runs');
