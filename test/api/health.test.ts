@@ -35,6 +35,17 @@ describe('health endpoints', () => {
     assert.deepEqual(res.json(), { status: 'ready', checks: { database: 'ok', temporal: 'ok' }, failed: [] });
   });
 
+  /** /readyz of `api` is 200 while the dependency runs; after `stop()` a 503 names it, without its error text. */
+  async function readyUntilStopped(api: { app: DomainStack['app'] }, stop: () => Promise<void>, dependency: 'database' | 'temporal', port: number) {
+    assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready while it runs');
+    await stop();
+    const res = await api.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(res.statusCode, 503);
+    const checks = { database: 'ok', temporal: 'ok', [dependency]: 'failed' };
+    assert.deepEqual(res.json(), { status: 'not_ready', checks, failed: [dependency] });
+    assert.doesNotMatch(res.body, new RegExp(`ECONNREFUSED|${port}`));
+  }
+
   it('/readyz answers 503 naming PostgreSQL once it is stopped, without its error text', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-readyz-'));
     const port = await freePort();
@@ -44,12 +55,7 @@ describe('health endpoints', () => {
     await migrateToLatest(orm);
     const api = await stack.apiWith({ orm });
     try {
-      assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready while it runs');
-      await postgres.stop();
-      const res = await api.app.inject({ method: 'GET', url: '/readyz' });
-      assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json(), { status: 'not_ready', checks: { database: 'failed', temporal: 'ok' }, failed: ['database'] });
-      assert.doesNotMatch(res.body, new RegExp(`ECONNREFUSED|${port}`));
+      await readyUntilStopped(api, () => postgres.stop(), 'database', port);
     } finally {
       await api.close();
       await orm.close();
@@ -64,12 +70,7 @@ describe('health endpoints', () => {
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const api = await stack.apiWith({ temporal: client });
     try {
-      assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready while it runs');
-      await temporal.stop();
-      const res = await api.app.inject({ method: 'GET', url: '/readyz' });
-      assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json(), { status: 'not_ready', checks: { database: 'ok', temporal: 'failed' }, failed: ['temporal'] });
-      assert.doesNotMatch(res.body, new RegExp(`ECONNREFUSED|${port}`));
+      await readyUntilStopped(api, () => temporal.stop(), 'temporal', port);
     } finally {
       await api.close();
       await client.connection.close();

@@ -25,6 +25,11 @@ export const ALL_RESOURCES = [
   { resource: 'host_relation', mode: 'realtime' },
 ];
 
+/** A POST /v1/cmdb/sources body for a source on `baseUrl` with the emulator's credentials over esb; `fields` add or override. */
+export function sourceBody(baseUrl: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { baseUrl, apiStyle: 'esb', appCode: CMDB_AUTH.appCode, appSecret: CMDB_AUTH.appSecret, username: CMDB_AUTH.username, ...fields };
+}
+
 export interface TestEmulator {
   emulator: RunningCmdbEmulator;
   /** Moves the emulator's clock forward: events older than its retention fall out and their cursors expire. */

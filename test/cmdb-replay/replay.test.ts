@@ -1,7 +1,7 @@
 // CMDB watch replay end to end on the real stack: API → watcher workflows → emulator → stored events → replay
 // into the topology mirror and a webhook. The topology endpoint must end equal to what CMDB's own list APIs
 // report, through pre-existing data, churn, an expired cursor, a webhook outage and a permission denial.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
@@ -19,6 +19,7 @@ import {
   startWebhookReceiver,
   topologyFromListApis,
   type TestEmulator,
+  sourceBody,
 } from './replay-fixture.ts';
 
 // The emulated CMDB keeps events for 30 s while opsflow is configured for 10 minutes, like CMDB's docs (3 h) and
@@ -37,18 +38,26 @@ describe('CMDB watch replay', () => {
 
   /** An esb source on the shared emulator; the body's fields override the defaults. */
   async function createSource(body: Record<string, unknown>): Promise<{ id: string; sinks: Array<{ id: string; type: string }> }> {
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
-      name: `source-${sources.length}`,
-      baseUrl: cmdb.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
-      ...body,
-    });
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, { name: `source-${sources.length}`, ...body }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     sources.push(created.body.id);
     return created.body;
+  }
+
+  /**
+   * A source watching one resource, with a webhook sink on a receiver of the test's own (closed after it) and,
+   * if asked, the topology mirror; returned once its watcher has taken its bookmark.
+   */
+  async function sourceWithWebhook(t: TestContext, resource: 'biz' | 'host', withTopology: boolean) {
+    const webhook = await startWebhookReceiver();
+    t.after(() => webhook.close());
+    const source = await createSource({
+      resources: [{ resource, mode: 'realtime', fields: [...WATCH_FIELDS[resource]] }],
+      sinks: [...(withTopology ? [{ type: 'topology' }] : []), { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
+    });
+    await waitFor(`the ${resource} watcher took its bookmark`, async () => (await status(source.id)).resources[0].state === 'watching');
+    const sinkId = (type: string) => source.sinks.find((sink) => sink.type === type)?.id;
+    return { webhook, sourceId: source.id, webhookSinkId: sinkId('webhook')!, topologySinkId: sinkId('topology') };
   }
 
   async function converged(id: string): Promise<void> {
@@ -91,16 +100,11 @@ describe('CMDB watch replay', () => {
   });
 
   test('bad input gets 422 naming the field, and nothing is written', async () => {
-    const base = {
+    const base = sourceBody(cmdb.emulator.url, {
       name: `bad-${randomUUID()}`,
-      baseUrl: cmdb.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: [{ resource: 'host_relation', mode: 'realtime' }],
       sinks: [{ type: 'topology' }],
-    };
+    });
     const cases: Array<[unknown, string]> = [
       [{ ...base, resources: [{ resource: 'mainframe', mode: 'realtime' }] }, 'body.resources.0.resource'],
       [{ ...base, resources: [{ resource: 'host', mode: 'realtime' }] }, 'body.resources.0.fields'],
@@ -129,16 +133,11 @@ describe('CMDB watch replay', () => {
     const webhook = await startWebhookReceiver();
     t.after(() => webhook.close());
 
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, {
       name: 'emulated',
-      baseUrl: cmdb.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: ALL_RESOURCES,
       sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
+    }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const source = created.body;
     const sourceId: string = source.id;
@@ -208,16 +207,11 @@ describe('CMDB watch replay', () => {
     // A CMDB whose window is wider than opsflow's margin, so bk_start_from is accepted.
     const wide = await startReplayEmulator(3600);
     const receiver = await startWebhookReceiver();
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(wide.emulator.url, {
       name: 'resume',
-      baseUrl: wide.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: [{ resource: 'set', mode: 'realtime', fields: ['bk_set_name'] }],
       sinks: [{ type: 'webhook', url: receiver.url, secret: WEBHOOK_SECRET }],
-    });
+    }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const resumeId = created.body.id;
     const status = async () => (await stack.call('GET', `/v1/cmdb/sources/${resumeId}/status`)).body.resources[0];
@@ -251,52 +245,37 @@ describe('CMDB watch replay', () => {
   });
 
   test('duplicated events are stored and applied once', async (t) => {
-    const webhook = await startWebhookReceiver();
-    t.after(() => webhook.close());
-    const source = await createSource({
-      resources: [{ resource: 'biz', mode: 'realtime', fields: [...WATCH_FIELDS.biz] }],
-      sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
-    const webhookSinkId = source.sinks.find((sink) => sink.type === 'webhook')!.id;
-    await waitFor('the biz watcher took its bookmark', async () => (await status(source.id)).resources[0].state === 'watching');
+    const { webhook, sourceId, webhookSinkId } = await sourceWithWebhook(t, 'biz', true);
 
     const resource = 'biz';
-    const before = await ensureCursorRow(stack.orm, source.id, resource);
+    const before = await ensureCursorRow(stack.orm, sourceId, resource);
     const events = [
       { cursor: 'dup-cursor-a', eventType: 'create', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
       { cursor: 'dup-cursor-a', eventType: 'create', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
       { cursor: 'dup-cursor-b', eventType: 'delete', detail: { bk_biz_id: 9001, bk_biz_name: 'dup-a', default: 0 } },
     ];
-    const batch = { sourceId: source.id, resource, events, cursor: before.cursor!, receivedAt: new Date(), caughtUpAt: null };
+    const batch = { sourceId, resource, events, cursor: before.cursor!, receivedAt: new Date(), caughtUpAt: null };
     const first = await storeCmdbBatch(stack.orm, batch);
     const again = await storeCmdbBatch(stack.orm, batch);
     assert.equal(first.stored, 2, 'an answer that repeats a cursor stores it once');
     assert.equal(again.stored, 0, 'a batch fetched twice (a retried poll) stores nothing new');
-    await webhookCaughtUp(source.id, webhookSinkId);
+    await webhookCaughtUp(sourceId, webhookSinkId);
     assert.deepEqual(
       webhook.accepted.filter((event) => event.cursor.startsWith('dup-cursor-')).map((event) => event.cursor),
       ['dup-cursor-a', 'dup-cursor-b'],
     );
-    const listed = (await stack.call('GET', `/v1/cmdb/events?sourceId=${source.id}&resource=biz&limit=5`)).body.events;
+    const listed = (await stack.call('GET', `/v1/cmdb/events?sourceId=${sourceId}&resource=biz&limit=5`)).body.events;
     assert.equal(listed.filter((event: { cursor: string }) => event.cursor === 'dup-cursor-a').length, 1);
-    await waitFor('the mirror applied the create and the delete', async () => (await status(source.id)).resources[0].sinks.every((sink: { pending: number }) => sink.pending === 0));
-    assert.ok((await topology(source.id)).every((biz: { bkBizId: number }) => biz.bkBizId !== 9001), 'create then delete leaves nothing');
+    await waitFor('the mirror applied the create and the delete', async () => (await status(sourceId)).resources[0].sinks.every((sink: { pending: number }) => sink.pending === 0));
+    assert.ok((await topology(sourceId)).every((biz: { bkBizId: number }) => biz.bkBizId !== 9001), 'create then delete leaves nothing');
   });
 
   test('a webhook that stays down dead-letters after N attempts; a re-drive delivers it', async (t) => {
-    const webhook = await startWebhookReceiver();
-    t.after(() => webhook.close());
-    const source = await createSource({
-      resources: [{ resource: 'host', mode: 'realtime', fields: [...WATCH_FIELDS.host] }],
-      sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
-    const sourceId = source.id;
-    const [topologySinkId, webhookSinkId] = ['topology', 'webhook'].map((type) => source.sinks.find((sink) => sink.type === type)!.id);
+    const { webhook, sourceId, webhookSinkId, topologySinkId } = await sourceWithWebhook(t, 'host', true);
     const patched = await stack.call('PATCH', `/v1/cmdb/sources/${sourceId}`, {
       sinks: [{ type: 'topology', id: topologySinkId }, { type: 'webhook', id: webhookSinkId, url: webhook.url, maxAttempts: 2 }],
     });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
-    await waitFor('the host watcher took its bookmark', async () => (await status(sourceId)).resources[0].state === 'watching');
     webhook.mode = 'down';
     const host = cmdb.emulator.state.createHost('10.99.0.1', { bk_host_name: 'dead-letter-host' });
     await waitFor(
@@ -377,16 +356,11 @@ describe('CMDB watch replay', () => {
     // A host that exists before the source: the informer start links it.
     const preexisting = cmdb.emulator.state.createHost('10.77.0.5', { bk_host_name: 'linked-before' });
 
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, {
       name: 'cloud-linked',
-      baseUrl: cmdb.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: [{ resource: 'host', mode: 'realtime', fields: ['bk_host_innerip'] }],
       sinks: [{ type: 'cloud-link' }],
-    });
+    }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const linkedSource = created.body.id;
     try {
@@ -417,16 +391,11 @@ describe('CMDB watch replay', () => {
   });
 
   test('an interval resource runs from schedule cmdb-watch:<id>:<resource> and drains to the tip; PATCH to realtime swaps in a watcher', async () => {
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, {
       name: 'interval',
-      baseUrl: cmdb.emulator.url,
-      apiStyle: 'esb',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: [{ resource: 'biz', mode: 'interval', intervalMinutes: 5, fields: ['bk_biz_name'] }],
       sinks: [{ type: 'topology' }],
-    });
+    }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const intervalSource = created.body.id;
     const scheduleId = cmdbWatchWorkflowId(intervalSource, 'biz');
@@ -470,18 +439,11 @@ describe('CMDB watch replay', () => {
   });
 
   test('secrets appear neither in workflow history nor in the API log', async (t) => {
-    const webhook = await startWebhookReceiver();
-    t.after(() => webhook.close());
-    const source = await createSource({
-      resources: [{ resource: 'host', mode: 'realtime', fields: [...WATCH_FIELDS.host] }],
-      sinks: [{ type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
-    const webhookSinkId = source.sinks[0]!.id;
-    await waitFor('the host watcher took its bookmark', async () => (await status(source.id)).resources[0].state === 'watching');
+    const { webhook, sourceId, webhookSinkId } = await sourceWithWebhook(t, 'host', false);
     cmdb.emulator.state.createHost('10.66.0.1', { bk_host_name: 'secret-keeper' });
     await waitFor('the host event delivered', () => webhook.accepted.some((event) => event.detail.bk_host_name === 'secret-keeper'));
 
-    for (const workflowId of [cmdbWatchWorkflowId(source.id, 'host'), cmdbReplayWorkflowId(source.id, webhookSinkId)]) {
+    for (const workflowId of [cmdbWatchWorkflowId(sourceId, 'host'), cmdbReplayWorkflowId(sourceId, webhookSinkId)]) {
       const history = JSON.stringify(await stack.client.workflow.getHandle(workflowId).fetchHistory());
       for (const secret of [CMDB_AUTH.appSecret, WEBHOOK_SECRET]) {
         assert.ok(!history.includes(secret), `${workflowId} history has no secret`);

@@ -17,6 +17,7 @@ import {
   topologyFromListApis,
   type TestEmulator,
   type WebhookReceiver,
+  sourceBody,
 } from './replay-fixture.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -76,16 +77,12 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
     const generator = new CmdbChangeGenerator(cmdb.emulator.state, { seed: 5 });
     generator.run(30);
     webhook.mode = 'hold';
-    const created = await stack.call('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, {
       name: 'durable',
-      baseUrl: cmdb.emulator.url,
       apiStyle: 'apigw',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: ALL_RESOURCES,
       sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
+    }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     sourceId = created.body.id;
 
