@@ -11,7 +11,6 @@ import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   ALL_RESOURCES,
-  CMDB_AUTH,
   WATCH_FIELDS,
   WEBHOOK_SECRET,
   deliveriesInOrder,
@@ -21,6 +20,7 @@ import {
   type TestEmulator,
   sourceBody,
 } from './replay-fixture.ts';
+import { TEST_AUTH } from '../cmdb/cmdb-fixture.ts';
 
 // The emulated CMDB keeps events for 30 s while opsflow is configured for 10 minutes, like CMDB's docs (3 h) and
 // code (6 h) disagreeing: a bk_start_from resume is then refused (1199006) and the watcher falls back to a re-list.
@@ -144,7 +144,7 @@ describe('CMDB watch replay', () => {
     sources.push(sourceId);
     const webhookSinkId: string = source.sinks.find((sink: { type: string }) => sink.type === 'webhook').id;
     assert.equal(source.appSecret, '****');
-    assert.ok(!JSON.stringify(created.body).includes(CMDB_AUTH.appSecret) && !JSON.stringify(created.body).includes(WEBHOOK_SECRET), 'secrets are masked');
+    assert.ok(!JSON.stringify(created.body).includes(TEST_AUTH.appSecret) && !JSON.stringify(created.body).includes(WEBHOOK_SECRET), 'secrets are masked');
     assert.equal(source.resources[0].workflowId, cmdbWatchWorkflowId(sourceId, 'biz'));
 
     // The informer start lists what existed before opsflow was pointed at CMDB.
@@ -445,12 +445,12 @@ describe('CMDB watch replay', () => {
 
     for (const workflowId of [cmdbWatchWorkflowId(sourceId, 'host'), cmdbReplayWorkflowId(sourceId, webhookSinkId)]) {
       const history = JSON.stringify(await stack.client.workflow.getHandle(workflowId).fetchHistory());
-      for (const secret of [CMDB_AUTH.appSecret, WEBHOOK_SECRET]) {
+      for (const secret of [TEST_AUTH.appSecret, WEBHOOK_SECRET]) {
         assert.ok(!history.includes(secret), `${workflowId} history has no secret`);
         assert.ok(!history.includes(Buffer.from(secret).toString('base64').slice(0, 16)), 'nor base64-encoded');
       }
     }
     assert.ok(stack.log().length > 0);
-    assert.ok(!stack.log().includes(CMDB_AUTH.appSecret) && !stack.log().includes(WEBHOOK_SECRET), 'the API log has no secret');
+    assert.ok(!stack.log().includes(TEST_AUTH.appSecret) && !stack.log().includes(WEBHOOK_SECRET), 'the API log has no secret');
   });
 });

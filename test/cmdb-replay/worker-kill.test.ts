@@ -9,7 +9,6 @@ import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import {
   ALL_RESOURCES,
-  CMDB_AUTH,
   WEBHOOK_SECRET,
   deliveriesInOrder,
   startReplayEmulator,
@@ -19,6 +18,7 @@ import {
   type WebhookReceiver,
   sourceBody,
 } from './replay-fixture.ts';
+import { TEST_AUTH } from '../cmdb/cmdb-fixture.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('CMDB replay survives a killed worker and a CMDB restart', () => {
@@ -111,6 +111,6 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
     await converged('after the CMDB restart');
     await allDelivered();
     assert.equal(webhook.badSignatures, 0);
-    assert.ok(!worker.output().includes(CMDB_AUTH.appSecret) && !worker.output().includes(WEBHOOK_SECRET), 'the worker log has no secret');
+    assert.ok(!worker.output().includes(TEST_AUTH.appSecret) && !worker.output().includes(WEBHOOK_SECRET), 'the worker log has no secret');
   });
 });
