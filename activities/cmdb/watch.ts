@@ -173,37 +173,40 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       const request = watchRequest(opened, ref.resource);
       const bookmarkedAt = new Date();
       try {
-        const bookmark = await whileHeartbeating((signal) => opened.client.resourceWatch(request, { signal }), heartbeat);
-        // Sinks that hold state (the mirror, the cloud links) take the listing; the webhook sink gets changes only.
-        const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
-        const cloudLink = ref.resource === 'host' ? opened.source.sinks.find((sink) => sink.type === 'cloud-link') : undefined;
-        if (topology || cloudLink) {
-          const listed = await whileHeartbeating((signal) => listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal }), heartbeat);
-          await orm.em.fork().transactional(async (tx) => {
-            const [row] = await tx.execute<Array<{ last_seq: string }>>(
-              'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
-              [ref.sourceId, ref.resource],
-            );
-            const lastSeq = Number(row?.last_seq ?? 0);
-            if (topology) {
-              await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
-              await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
-              await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, lastSeq);
-            }
-            if (cloudLink) {
-              await lockSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource);
-              await relinkHosts(tx, ref.sourceId, listed, [], true);
-              await moveSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource, lastSeq);
-            }
-          });
-        }
-        await orm.em.fork().execute(
-          `update cmdb_cursor set cursor = ?, caught_up_at = ?, state = 'watching', state_detail = null,
-             relist_requested = false, last_relist_at = now(), updated_at = now()
-           where source_id = ? and resource = ?`,
-          [bookmark.cursor, bookmarkedAt, ref.sourceId, ref.resource],
-        );
-        return { kind: 'stored', received: 0, stored: 0, drained: true, sinkIds: opened.source.sinks.map((sink) => sink.id) };
+        // The listing and its write into the mirror can take long: the heartbeat runs until the bookmark is stored.
+        return await whileHeartbeating(async (signal) => {
+          const bookmark = await opened.client.resourceWatch(request, { signal });
+          // Sinks that hold state (the mirror, the cloud links) take the listing; the webhook sink gets changes only.
+          const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
+          const cloudLink = ref.resource === 'host' ? opened.source.sinks.find((sink) => sink.type === 'cloud-link') : undefined;
+          if (topology || cloudLink) {
+            const listed = await listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal });
+            await orm.em.fork().transactional(async (tx) => {
+              const [row] = await tx.execute<Array<{ last_seq: string }>>(
+                'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
+                [ref.sourceId, ref.resource],
+              );
+              const lastSeq = Number(row?.last_seq ?? 0);
+              if (topology) {
+                await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
+                await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
+                await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, lastSeq);
+              }
+              if (cloudLink) {
+                await lockSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource);
+                await relinkHosts(tx, ref.sourceId, listed, [], true);
+                await moveSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource, lastSeq);
+              }
+            });
+          }
+          await orm.em.fork().execute(
+            `update cmdb_cursor set cursor = ?, caught_up_at = ?, state = 'watching', state_detail = null,
+               relist_requested = false, last_relist_at = now(), updated_at = now()
+             where source_id = ? and resource = ?`,
+            [bookmark.cursor, bookmarkedAt, ref.sourceId, ref.resource],
+          );
+          return { kind: 'stored', received: 0, stored: 0, drained: true, sinkIds: opened.source.sinks.map((sink) => sink.id) };
+        }, heartbeat);
       } catch (error) {
         const detail = refusal(error);
         if (detail) return refused(ref, detail);
