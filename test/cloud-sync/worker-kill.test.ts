@@ -7,6 +7,7 @@ import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import { listAll } from '../clouds/contract.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 const credentials = { seed: 'kill-test', instancesPerRegion: 5000, regions: 2, generation: 3 };
 const types = ['instance', 'disk'] as const;
@@ -48,14 +49,15 @@ test('a worker killed mid-sync is replaced and the run completes exactly once pe
 
   const first = startWorkerProcess(stack.env, 'cloud-sync');
   workers.push(first);
-  const deadline = Date.now() + 120_000;
-  let pagesAtKill = 0;
-  while (pagesAtKill < 8) {
-    assert.ok(Date.now() < deadline, `the first worker made no progress: ${first.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
-    pagesAtKill = runs.flatMap((run) => Object.values(run.regions)).reduce((sum, region) => sum + region.pages, 0);
-  }
+  const pagesAtKill = await waitFor(
+    () => `the first worker to commit pages\n${first.output()}`,
+    async () => {
+      const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
+      const pages = runs.flatMap((run) => Object.values(run.regions)).reduce((sum, region) => sum + region.pages, 0);
+      return pages >= 8 ? pages : undefined;
+    },
+    120_000,
+  );
   await first.kill();
 
   const second = startWorkerProcess(stack.env, 'cloud-sync');

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
+import { cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import {
@@ -105,7 +106,8 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
     // CMDB goes away (its data stays), changes happen, it comes back on the same address.
     await cmdb.emulator.close();
     generator.run(30);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const watcher = stack.client.workflow.getHandle(cmdbWatchWorkflowId(sourceId, 'host'));
+    await waitFor('the host watcher to find CMDB gone', async () => (await watcher.describe()).raw.pendingActivities?.[0]?.lastFailure ?? undefined);
     await cmdb.restart();
     generator.run(30);
     await converged('after the CMDB restart');
