@@ -1,5 +1,5 @@
-// The cloud inventory sync's workflow contract: inputs (ids only), results, workflow and schedule ids, and the
-// error types no retry can fix.
+// The cloud inventory sync's workflow contract: inputs (ids only), results, workflow and schedule ids (the failure
+// types no retry can fix are in failure-types.ts).
 import { z } from 'zod';
 
 export const syncAccountInputSchema = z.object({
@@ -55,16 +55,3 @@ export const resourceTypeWorkflowId = (parentWorkflowId: string, resourceType: s
 export const typeConcurrencyPerAccount = 3;
 /** Regions listed at once per resource type. */
 export const regionConcurrencyPerType = 4;
-
-/**
- * Failures the same call would repeat: the cloud adapter's non-retryable errors (integrations/clouds/errors.ts
- * `nonRetryableCloudErrorNames`, checked equal by a test) and an account that no longer exists.
- */
-export const nonRetryableCloudSyncErrors = [
-  'CloudAuthError',
-  'CloudNotFoundError',
-  'CloudUnsupportedError',
-  'CloudRequestError',
-  'CloudResponseError',
-  'CloudAccountGoneError',
-] as const;

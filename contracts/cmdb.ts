@@ -94,9 +94,3 @@ export const CMDB_REQUIRED_FIELDS: Record<CmdbReplayResource, string[]> = {
 export function effectiveFields(resource: CmdbReplayResource, fields: readonly string[] | undefined): string[] {
   return [...new Set([...CMDB_REQUIRED_FIELDS[resource], ...(fields ?? [])])];
 }
-
-/** Failure types of the CMDB activities, as the workflows and the retry policies see them. */
-export const CMDB_ERROR_TYPES = {
-  /** A webhook receiver did not accept an event: retried with backoff until the attempt limit dead-letters it. */
-  sinkUnavailable: 'CmdbSinkUnavailable',
-} as const;

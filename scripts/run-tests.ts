@@ -1,7 +1,7 @@
 // `npm test`: typecheck, lint, then start ONE embedded PostgreSQL and ONE Temporal dev server for the whole run,
 // run every test file with node's test runner against them, and stop both whatever the outcome.
 // Test files isolate themselves: each makes its own database and its own task-queue prefix (test/support/).
-// Usage: npm test [-- test/some/file.test.ts ...]
+// Usage: npm test [-- [--test-name-pattern=<regex>] test/some/file.test.ts ...]; options go to node's test runner.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,9 @@ function step(name: string, command: string, args: string[], env: NodeJS.Process
 }
 
 const requested = process.argv.slice(2);
-const files = requested.length > 0 ? requested : ['test/**/*.test.ts'];
+const runnerOptions = requested.filter((arg) => arg.startsWith('--'));
+const requestedFiles = requested.filter((arg) => !arg.startsWith('--'));
+const files = requestedFiles.length > 0 ? requestedFiles : ['test/**/*.test.ts'];
 
 if (requested.length === 0) {
   if ((await step('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'])) !== 0) process.exit(1);
@@ -40,7 +42,7 @@ try {
     exitCode = await step(
       'tests',
       process.execPath,
-      ['--test', '--test-concurrency=3', '--test-timeout=300000', ...files],
+      ['--test', '--test-concurrency=3', '--test-timeout=300000', ...runnerOptions, ...files],
       {
         ...process.env,
         OPSFLOW_TEST_POSTGRES_URL: postgres.urlFor('postgres'),

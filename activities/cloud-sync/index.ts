@@ -9,12 +9,14 @@ import { SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
 import type { RegionCounts } from '../../db/entities/cloud-sync/sync-run.ts';
 import { ResourceInventory, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 import type { InventoryScope, RegionProgress } from '../../db/repositories/cloud-sync/resource-inventory.ts';
-import { CloudThrottledError, isCloudError, nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
+import { CloudThrottledError, isCloudError } from '../../integrations/clouds/errors.ts';
+import { CLOUD_FAILURES, nonRetryableCloudSyncFailures } from '../../contracts/failure-types.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
 import type { CloudSession, ResourcePage, ResourceType } from '../../integrations/clouds/provider.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import type { RegionSyncResult, SyncCounts, SyncRunOutcome, SyncRunResult } from '../../contracts/cloud-sync.ts';
 import { inventoryRecords } from './normalize-page.ts';
+import { whileHeartbeating } from '../heartbeat.ts';
 
 export interface CloudSyncActivityDeps {
   orm: Orm;
@@ -28,15 +30,14 @@ export interface CloudSyncActivityDeps {
 const throttleWaitsPerAttempt = 8;
 const longestThrottleWaitMs = 60_000;
 
-const nonRetryable = new Set<string>(nonRetryableCloudErrorNames);
 
 function accountGone(accountId: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, 'CloudAccountGoneError');
+  return ApplicationFailure.nonRetryable(`cloud account ${accountId} no longer exists`, CLOUD_FAILURES.accountGone);
 }
 
 /** Sync runs are only ever deleted with their account, so a missing run is a deleted account too. */
 function runGone(runId: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`sync run ${runId} no longer exists: its cloud account was deleted`, 'CloudAccountGoneError');
+  return ApplicationFailure.nonRetryable(`sync run ${runId} no longer exists: its cloud account was deleted`, CLOUD_FAILURES.accountGone);
 }
 
 function addCounts(into: SyncCounts, counts: RegionCounts): void {
@@ -44,16 +45,6 @@ function addCounts(into: SyncCounts, counts: RegionCounts): void {
   into.updated += counts.updated;
   into.unchanged += counts.unchanged;
   into.expired += counts.expired;
-}
-
-/** Sleeps in short steps, heartbeating, so a long Retry-After never looks like a dead worker. */
-async function waitHeartbeating(ms: number, details: unknown): Promise<void> {
-  const context = Context.current();
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    context.heartbeat(details);
-    await context.sleep(Math.min(2_000, deadline - Date.now()));
-  }
 }
 
 export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: CloudSyncActivityDeps) {
@@ -79,6 +70,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
     });
   }
 
+  /** Runs inside syncRegion's heartbeat: a throttle wait is a plain cancellable sleep. */
   async function listPage(session: CloudSession, scope: InventoryScope, pageToken: string | undefined, progress: RegionProgress): Promise<ResourcePage> {
     for (let throttles = 0; ; throttles++) {
       try {
@@ -90,7 +82,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
           throw ApplicationFailure.create({ type: error.name, message: error.message, nextRetryDelay: waitMs });
         }
         await inventory.appendLine(scope.runId, 'warn', scope.region, `throttled at page ${progress.checkpoint.pages + 1}; waiting ${waitMs} ms as the provider asked`);
-        await waitHeartbeating(waitMs, { pages: progress.checkpoint.pages, pageToken, counts: progress.counts });
+        await Context.current().sleep(waitMs);
       }
     }
   }
@@ -149,7 +141,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
           session = connect(account);
           regions = await session.listRegions();
         } catch (error) {
-          if (isCloudError(error) && nonRetryable.has(error.name)) return { regions: [], error: error.message };
+          if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) return { regions: [], error: error.message };
           throw error;
         } finally {
           session?.close();
@@ -178,22 +170,28 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
       let session: CloudSession | undefined;
       try {
         session = connect(await loadAccount(scope.accountId));
-        for (;;) {
-          const page = await listPage(session, scope, progress.checkpoint.pageToken, progress);
-          const records = inventoryRecords(scope.provider, scope.type as ResourceType, scope.region, page.resources);
-          progress = await inventory.commitPage(scope, progress, records, page.nextPageToken);
-          context.heartbeat({ pages: progress.checkpoint.pages, pageToken: progress.checkpoint.pageToken, counts: progress.counts });
-          if (page.nextPageToken === undefined) break;
-        }
-        const { created, updated, unchanged } = progress.counts;
-        progress = await inventory.completeRegion(
-          scope,
-          progress,
-          `listed ${progress.checkpoint.pages} pages: created ${created}, updated ${updated}, unchanged ${unchanged}`,
-        );
+        const listing = session;
+        // Heartbeats carry the committed position for the Web UI; the checkpoint a retry resumes from is the row.
+        const details = () => ({ pages: progress.checkpoint.pages, pageToken: progress.checkpoint.pageToken, counts: progress.counts });
+        progress = await whileHeartbeating(async (signal) => {
+          for (;;) {
+            const page = await listPage(listing, scope, progress.checkpoint.pageToken, progress);
+            const records = inventoryRecords(scope.provider, scope.type as ResourceType, scope.region, page.resources);
+            progress = await inventory.commitPage(scope, progress, records, page.nextPageToken);
+            if (page.nextPageToken === undefined) break;
+            // A cancelled sync stops after the page in hand, which is committed.
+            signal.throwIfAborted();
+          }
+          const { created, updated, unchanged } = progress.counts;
+          return inventory.completeRegion(
+            scope,
+            progress,
+            `listed ${progress.checkpoint.pages} pages: created ${created}, updated ${updated}, unchanged ${unchanged}`,
+          );
+        }, { every: 2_000, details });
         return regionResult(input.region, progress);
       } catch (error) {
-        if (isCloudError(error) && nonRetryable.has(error.name)) {
+        if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) {
           return regionResult(input.region, await inventory.failRegion(run.id, input.region, error.message));
         }
         if (isCloudError(error) && !(error instanceof CloudThrottledError)) {

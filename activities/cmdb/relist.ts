@@ -9,13 +9,12 @@ export async function listCmdbResource(
   client: CmdbClient,
   resource: CmdbReplayResource,
   fields: string[],
-  options: { signal?: AbortSignal; onPage?: () => void },
+  options: { signal?: AbortSignal },
 ): Promise<Detail[]> {
   const listed: Detail[] = [];
   const paging = { signal: options.signal };
   const bizIds: number[] = [];
   for await (const page of client.searchBusinessPages({ fields: resource === 'biz' ? fields : ['bk_biz_id'] }, paging)) {
-    options.onPage?.();
     for (const biz of page.items) {
       bizIds.push(biz.bk_biz_id);
       if (resource === 'biz') listed.push(biz);
@@ -33,8 +32,7 @@ export async function listCmdbResource(
             ? client.listBizHostsPages({ ...scope, fields }, paging)
             : client.findHostTopoRelationPages(scope, paging);
     for await (const page of pages) {
-      options.onPage?.();
-      // Set and module lists do not always echo bk_biz_id; the mirror needs it.
+        // Set and module lists do not always echo bk_biz_id; the mirror needs it.
       for (const item of page.items) listed.push(resource === 'host' ? item : { bk_biz_id: bizId, ...item });
     }
   }

@@ -1,7 +1,6 @@
 // Replays stored CMDB events into one sink, in order per resource, from the sink's own position. The topology and
 // cloud-link sinks write and move their position in one transaction (exactly once in effect); the webhook sink
 // delivers at least once, moving its position after each accepted POST, and dead-letters an event after N attempts.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
@@ -19,7 +18,9 @@ import {
 import { applyStoredTopologyEvents, collapseChanges } from '../../db/repositories/cmdb/cmdb-mirror.ts';
 import { relinkHosts } from '../../db/repositories/cmdb/cmdb-cloud-links.ts';
 import { deliverWebhook, WebhookDeliveryError } from '../../integrations/cmdb/webhook.ts';
-import { CMDB_ERROR_TYPES, type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
+import { type CmdbReplayInput, type CmdbReplayOutcome, type CmdbReplayResource, type CmdbStoredSink } from '../../contracts/cmdb.ts';
+import { whileHeartbeating } from '../heartbeat.ts';
+import { CMDB_FAILURES } from '../../contracts/failure-types.ts';
 
 export interface CmdbReplayActivityDeps {
   orm: Orm;
@@ -66,25 +67,19 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
     await relinkHosts(tx, sourceId, upserts, deletes);
   }
 
-  async function deliver(source: CmdbSource, sink: WebhookSink, resource: string, event: StoredCmdbEvent): Promise<void> {
+  async function deliver(source: CmdbSource, sink: WebhookSink, resource: string, event: StoredCmdbEvent, signal: AbortSignal): Promise<void> {
     const secret = secrets.open<string>(sink.secretSealed, cmdbSinkSecretContext(sink.id));
-    // A slow receiver must not look like a dead worker.
-    const context = Context.current();
-    const heartbeat = setInterval(() => context.heartbeat(), 2_000);
-    try {
-      await deliverWebhook(sink.url, secret, {
-        eventId: event.id,
-        sourceId: source.id,
-        resource,
-        seq: event.seq,
-        cursor: event.cursor,
-        eventType: event.eventType,
-        detail: event.detail,
-        receivedAt: event.receivedAt.toISOString(),
-      });
-    } finally {
-      clearInterval(heartbeat);
-    }
+    const body = {
+      eventId: event.id,
+      sourceId: source.id,
+      resource,
+      seq: event.seq,
+      cursor: event.cursor,
+      eventType: event.eventType,
+      detail: event.detail,
+      receivedAt: event.receivedAt.toISOString(),
+    };
+    await deliverWebhook(sink.url, secret, body, { signal });
   }
 
   /**
@@ -96,22 +91,22 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
     const dead = attempts >= sink.maxAttempts;
     await recordSinkTrouble(orm, event.id, sink.id, { state: dead ? 'dead' : 'failed', attempts, lastError: error.message, at: new Date().toISOString() });
     if (dead) return 'dead';
-    throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_ERROR_TYPES.sinkUnavailable);
+    throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_FAILURES.sinkUnavailable);
   }
 
-  async function replayWebhook(source: CmdbSource, sink: WebhookSink, deadline: number): Promise<{ applied: number; more: boolean }> {
+  async function replayWebhook(source: CmdbSource, sink: WebhookSink, deadline: number, signal: AbortSignal): Promise<{ applied: number; more: boolean }> {
     let applied = 0;
     const em = orm.em.fork();
     for (const event of await eventsToRedrive(em, source.id, sink.id, WEBHOOK_BATCH)) {
       try {
-        await deliver(source, sink, event.resource, event);
+        await deliver(source, sink, event.resource, event, signal);
         await recordSinkTrouble(orm, event.id, sink.id, { ...event.sinkStates[sink.id]!, state: 'redriven', lastError: null, at: new Date().toISOString() });
         applied += 1;
       } catch (error) {
         if (!(error instanceof WebhookDeliveryError)) throw error;
         await deliveryFailed(sink, event, error);
       }
-      Context.current().heartbeat();
+      signal.throwIfAborted();
     }
     for (const { resource } of source.resources) {
       for (;;) {
@@ -119,7 +114,7 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
         const events = await eventsAfter(orm.em.fork(), source.id, resource, position, WEBHOOK_BATCH);
         for (const event of events) {
           try {
-            await deliver(source, sink, resource, event);
+            await deliver(source, sink, resource, event, signal);
             const tx = orm.em.fork();
             if (event.sinkStates[sink.id]) await clearSinkTrouble(tx, event.id, sink.id);
             applied += 1;
@@ -128,7 +123,7 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
             await deliveryFailed(sink, event, error);
           }
           await moveSinkPosition(orm.em.fork(), source.id, sink.id, resource, event.seq);
-          Context.current().heartbeat();
+          signal.throwIfAborted();
           if (Date.now() > deadline) return { applied, more: true };
         }
         if (events.length < WEBHOOK_BATCH) break;
@@ -143,24 +138,27 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
       const sink = source?.sinks.find((candidate) => candidate.id === input.sinkId);
       if (!source || !sink) return { applied: 0, more: false, gone: true };
       const deadline = Date.now() + CALL_BUDGET_MS;
-      if (sink.type === 'webhook') return { ...(await replayWebhook(source, sink, deadline)), gone: false };
-
-      let applied = 0;
-      for (const { resource } of source.resources) {
-        for (;;) {
-          const count =
-            sink.type === 'topology'
-              ? await replayTopology(source.id, sink.id, resource)
-              : await replayInTransaction(source.id, sink.id, resource, async (tx, events) => {
-                  if (resource === 'host') await linkHostsToCloud(tx, source.id, events);
-                });
-          applied += count;
-          Context.current().heartbeat();
-          if (Date.now() > deadline) return { applied, more: true, gone: false };
-          if (count < TOPOLOGY_BATCH) break;
+      // A slow receiver or a long batch must not look like a dead worker; a cancelled replay stops after the event
+      // or batch in hand, whose position is already stored.
+      return whileHeartbeating(async (signal) => {
+        if (sink.type === 'webhook') return { ...(await replayWebhook(source, sink, deadline, signal)), gone: false };
+        let applied = 0;
+        for (const { resource } of source.resources) {
+          for (;;) {
+            const count =
+              sink.type === 'topology'
+                ? await replayTopology(source.id, sink.id, resource)
+                : await replayInTransaction(source.id, sink.id, resource, async (tx, events) => {
+                    if (resource === 'host') await linkHostsToCloud(tx, source.id, events);
+                  });
+            applied += count;
+            signal.throwIfAborted();
+            if (Date.now() > deadline) return { applied, more: true, gone: false };
+            if (count < TOPOLOGY_BATCH) break;
+          }
         }
-      }
-      return { applied, more: false, gone: false };
+        return { applied, more: false, gone: false };
+      }, { every: 2_000 });
     },
   };
 }

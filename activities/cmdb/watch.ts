@@ -1,17 +1,11 @@
 // Activities of the CMDB watchers: one long poll per call whose batch is stored with the new cursor in one
 // transaction; the informer start (from-now bookmark, re-list into the mirror, then watch from the bookmark);
 // and the two recoveries from an expired cursor (bk_start_from inside the window, or a full re-list).
-import { Context } from '@temporalio/activity';
 import type { Orm } from '../../db/orm.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import type { Config } from '../../config/env.ts';
-import {
-  CmdbAuthError,
-  CmdbCursorExpiredError,
-  CmdbInvalidResponseError,
-  CmdbPermissionError,
-  CmdbStartFromOutOfRangeError,
-} from '../../integrations/cmdb/errors.ts';
+import { CmdbCursorExpiredError, CmdbError, CmdbStartFromOutOfRangeError } from '../../integrations/cmdb/errors.ts';
+import { nonRetryableCmdbFailures } from '../../contracts/failure-types.ts';
 import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
 import { effectiveFields, type CmdbPollOutcome, type CmdbReplayResource } from '../../contracts/cmdb.ts';
 import { ensureCursorRow, lockSinkPosition, moveSinkPosition, setCursorState, storeCmdbBatch } from '../../db/repositories/cmdb/cmdb-events.ts';
@@ -19,6 +13,7 @@ import { replaceTopologyResource } from '../../db/repositories/cmdb/cmdb-mirror.
 import { relinkHosts } from '../../db/repositories/cmdb/cmdb-cloud-links.ts';
 import { openCmdbSource, watchedResource, type OpenedSource } from './source-access.ts';
 import { listCmdbResource } from './relist.ts';
+import { whileHeartbeating } from '../heartbeat.ts';
 
 export interface CmdbWatchActivityDeps {
   orm: Orm;
@@ -31,25 +26,14 @@ export interface CmdbResourceRef {
   resource: CmdbReplayResource;
 }
 
-const HEARTBEAT_EVERY_MS = 3_000;
+/** A long poll on a live worker must not be mistaken for a dead one (cmdbLongPoll's heartbeat timeout is 10 s). */
+const heartbeat = { every: 3_000 };
 const CMDB_MAX_EVENTS_PER_CALL = 200;
 /** Limits of one poll activity that catches up on a backlog: then the watcher wakes the sinks and polls again. */
 const MAX_BATCHES_PER_POLL = 25;
 const MAX_POLL_CALL_MS = 5_000;
 /** bk_start_from goes this far before the caught-up time, so an event written in the same second is not missed. */
 const MAX_RESUME_MARGIN_SECONDS = 60;
-
-/** Heartbeats while `work` runs, so a long poll on a live worker is not mistaken for a dead one. */
-async function heartbeating<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  try {
-    context.heartbeat();
-    return await work(context.cancellationSignal);
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 function watchRequest(opened: OpenedSource, resource: CmdbReplayResource): Omit<ResourceWatchRequest, 'bk_cursor' | 'bk_start_from'> {
   const watched = watchedResource(opened.source, resource);
@@ -62,10 +46,7 @@ function watchRequest(opened: OpenedSource, resource: CmdbReplayResource): Omit<
 
 /** CMDB refuses this watcher for a reason only a person can fix: report it as a state, not as an endless retry. */
 function refusal(error: unknown): string | undefined {
-  if (error instanceof CmdbPermissionError || error instanceof CmdbAuthError || error instanceof CmdbInvalidResponseError) {
-    return error.message;
-  }
-  return undefined;
+  return error instanceof CmdbError && nonRetryableCmdbFailures.includes(error.name) ? error.message : undefined;
 }
 
 export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchActivityDeps) {
@@ -114,7 +95,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
         // A backlog is drained batch after batch in this one call (each batch committed with its cursor), so
         // catching up costs one activity per many batches, not one per 200 events; while a full batch is being
         // stored the next one is already fetched.
-        return await heartbeating(async (cancelled) => {
+        return await whileHeartbeating(async (cancelled) => {
           // Ends a prefetch left in flight when storing fails.
           const done = new AbortController();
           const signal = AbortSignal.any([cancelled, done.signal]);
@@ -141,7 +122,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
             stored += outcome.kind === 'stored' ? outcome.stored : 0;
             if (!next) return { ...outcome, received, stored } as CmdbPollOutcome;
           }
-        });
+        }, heartbeat);
       } catch (error) {
         if (error instanceof CmdbCursorExpiredError) {
           const nowSec = Math.floor(Date.now() / 1000);
@@ -167,8 +148,9 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       const requestedAt = new Date();
       try {
         const position = await ensureCursorRow(orm, ref.sourceId, ref.resource);
-        const result = await heartbeating((signal) =>
-          opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_start_from: ref.startFrom }, { signal }),
+        const result = await whileHeartbeating(
+          (signal) => opened.client.resourceWatch({ ...watchRequest(opened, ref.resource), bk_start_from: ref.startFrom }, { signal }),
+          heartbeat,
         );
         return await store(ref, result, requestedAt, opened.source.sinks.map((sink) => sink.id), position.cursor ?? '');
       } catch (error) {
@@ -191,39 +173,40 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
       const request = watchRequest(opened, ref.resource);
       const bookmarkedAt = new Date();
       try {
-        const bookmark = await heartbeating((signal) => opened.client.resourceWatch(request, { signal }));
-        // Sinks that hold state (the mirror, the cloud links) take the listing; the webhook sink gets changes only.
-        const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
-        const cloudLink = ref.resource === 'host' ? opened.source.sinks.find((sink) => sink.type === 'cloud-link') : undefined;
-        if (topology || cloudLink) {
-          const listed = await heartbeating((signal) =>
-            listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal, onPage: () => Context.current().heartbeat() }),
+        // The listing and its write into the mirror can take long: the heartbeat runs until the bookmark is stored.
+        return await whileHeartbeating(async (signal) => {
+          const bookmark = await opened.client.resourceWatch(request, { signal });
+          // Sinks that hold state (the mirror, the cloud links) take the listing; the webhook sink gets changes only.
+          const topology = opened.source.sinks.find((sink) => sink.type === 'topology');
+          const cloudLink = ref.resource === 'host' ? opened.source.sinks.find((sink) => sink.type === 'cloud-link') : undefined;
+          if (topology || cloudLink) {
+            const listed = await listCmdbResource(opened.client, ref.resource, request.bk_fields ?? [], { signal });
+            await orm.em.fork().transactional(async (tx) => {
+              const [row] = await tx.execute<Array<{ last_seq: string }>>(
+                'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
+                [ref.sourceId, ref.resource],
+              );
+              const lastSeq = Number(row?.last_seq ?? 0);
+              if (topology) {
+                await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
+                await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
+                await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, lastSeq);
+              }
+              if (cloudLink) {
+                await lockSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource);
+                await relinkHosts(tx, ref.sourceId, listed, [], true);
+                await moveSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource, lastSeq);
+              }
+            });
+          }
+          await orm.em.fork().execute(
+            `update cmdb_cursor set cursor = ?, caught_up_at = ?, state = 'watching', state_detail = null,
+               relist_requested = false, last_relist_at = now(), updated_at = now()
+             where source_id = ? and resource = ?`,
+            [bookmark.cursor, bookmarkedAt, ref.sourceId, ref.resource],
           );
-          await orm.em.fork().transactional(async (tx) => {
-            const [row] = await tx.execute<Array<{ last_seq: string }>>(
-              'select last_seq from cmdb_cursor where source_id = ? and resource = ? for update',
-              [ref.sourceId, ref.resource],
-            );
-            const lastSeq = Number(row?.last_seq ?? 0);
-            if (topology) {
-              await lockSinkPosition(tx, ref.sourceId, topology.id, ref.resource);
-              await replaceTopologyResource(tx, ref.sourceId, ref.resource, listed);
-              await moveSinkPosition(tx, ref.sourceId, topology.id, ref.resource, lastSeq);
-            }
-            if (cloudLink) {
-              await lockSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource);
-              await relinkHosts(tx, ref.sourceId, listed, [], true);
-              await moveSinkPosition(tx, ref.sourceId, cloudLink.id, ref.resource, lastSeq);
-            }
-          });
-        }
-        await orm.em.fork().execute(
-          `update cmdb_cursor set cursor = ?, caught_up_at = ?, state = 'watching', state_detail = null,
-             relist_requested = false, last_relist_at = now(), updated_at = now()
-           where source_id = ? and resource = ?`,
-          [bookmark.cursor, bookmarkedAt, ref.sourceId, ref.resource],
-        );
-        return { kind: 'stored', received: 0, stored: 0, drained: true, sinkIds: opened.source.sinks.map((sink) => sink.id) };
+          return { kind: 'stored', received: 0, stored: 0, drained: true, sinkIds: opened.source.sinks.map((sink) => sink.id) };
+        }, heartbeat);
       } catch (error) {
         const detail = refusal(error);
         if (detail) return refused(ref, detail);

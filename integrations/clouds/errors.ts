@@ -1,5 +1,6 @@
 // Typed failures of cloud adapters. Every provider maps its SDK's errors onto these, so activities and
-// retry policies decide on `name` alone. Messages say what to do and never carry credentials.
+// retry policies decide on `name` alone (contracts/failure-types.ts). Messages say what to do and never carry credentials.
+import { CLOUD_FAILURES } from '../../contracts/failure-types.ts';
 
 export interface CloudErrorContext {
   provider: string;
@@ -44,13 +45,13 @@ function describe(summary: string, context: CloudErrorContext): string {
 
 /** The credentials are wrong, expired, revoked or lack permission. Retrying will not help; fix the account. */
 export class CloudAuthError extends CloudError {
-  override readonly name = 'CloudAuthError';
+  override readonly name = CLOUD_FAILURES.auth;
   readonly code = 'cloud_auth';
 }
 
 /** The provider asked us to slow down. Retry after `retryAfterMs`. */
 export class CloudThrottledError extends CloudError {
-  override readonly name = 'CloudThrottledError';
+  override readonly name = CLOUD_FAILURES.throttled;
   readonly code = 'cloud_throttled';
   readonly retryAfterMs: number;
 
@@ -62,31 +63,31 @@ export class CloudThrottledError extends CloudError {
 
 /** The region, resource or API does not exist for this account. */
 export class CloudNotFoundError extends CloudError {
-  override readonly name = 'CloudNotFoundError';
+  override readonly name = CLOUD_FAILURES.notFound;
   readonly code = 'cloud_not_found';
 }
 
 /** The provider or the network failed in a way that may pass (5xx, timeouts, refused connections). */
 export class CloudUnavailableError extends CloudError {
-  override readonly name = 'CloudUnavailableError';
+  override readonly name = CLOUD_FAILURES.unavailable;
   readonly code = 'cloud_unavailable';
 }
 
 /** The provider does not offer this resource type or operation. */
 export class CloudUnsupportedError extends CloudError {
-  override readonly name = 'CloudUnsupportedError';
+  override readonly name = CLOUD_FAILURES.unsupported;
   readonly code = 'cloud_unsupported';
 }
 
 /** The provider rejected the request itself (bad parameter, stale page token). */
 export class CloudRequestError extends CloudError {
-  override readonly name = 'CloudRequestError';
+  override readonly name = CLOUD_FAILURES.request;
   readonly code = 'cloud_request_rejected';
 }
 
 /** The provider answered with something that is not the documented response (garbage, wrong shape). */
 export class CloudResponseError extends CloudError {
-  override readonly name = 'CloudResponseError';
+  override readonly name = CLOUD_FAILURES.response;
   readonly code = 'cloud_bad_response';
 }
 
@@ -100,15 +101,6 @@ export function requireResponseList<T>(list: T[] | undefined, field: string, clo
   }
   return list;
 }
-
-/** Error names a retry policy should not retry: the same call would fail the same way. */
-export const nonRetryableCloudErrorNames = [
-  'CloudAuthError',
-  'CloudNotFoundError',
-  'CloudUnsupportedError',
-  'CloudRequestError',
-  'CloudResponseError',
-] as const;
 
 export function isCloudError(error: unknown): error is CloudError {
   return error instanceof CloudError;

@@ -1,6 +1,7 @@
 // Typed failures of the CMDB client, one per way a caller must react: drop the cursor, pick another start
 // time, ask for an IAM permission, fix credentials, retry later, or report a CMDB bug. Never carry the app secret.
 import type { CmdbPermission, CmdbWatchResource } from './types.ts';
+import { CMDB_FAILURES } from '../../contracts/failure-types.ts';
 
 /** CMDB error codes the client tells apart (src/common/errInfo.go). */
 export const CMDB_ERROR_CODES = {
@@ -98,7 +99,7 @@ export class CmdbStartFromOutOfRangeError extends CmdbApiError {
 
 /** 9900403: the app or user lacks an IAM action. `permission` is what to apply for in BlueKing IAM. */
 export class CmdbPermissionError extends CmdbApiError {
-  override name = 'CmdbPermissionError';
+  override name = CMDB_FAILURES.permission;
   readonly permission: CmdbPermission | null;
   /** IAM action ids to apply for, e.g. `watch_host_event`. */
   readonly actions: string[];
@@ -118,7 +119,7 @@ export class CmdbPermissionError extends CmdbApiError {
 
 /** HTTP 401 from the gateway, ESB or CMDB: the app code, app secret or username is not accepted. */
 export class CmdbAuthError extends CmdbApiError {
-  override name = 'CmdbAuthError';
+  override name = CMDB_FAILURES.auth;
 
   constructor(details: CmdbApiErrorDetails) {
     super(details, 'Check the app code, app secret and username configured for this CMDB source');
@@ -140,7 +141,7 @@ export class CmdbUnavailableError extends CmdbError {
 
 /** CMDB (or a proxy in front of it) answered something that is not the documented shape. */
 export class CmdbInvalidResponseError extends CmdbError {
-  override name = 'CmdbInvalidResponseError';
+  override name = CMDB_FAILURES.invalidResponse;
   readonly url: string;
   readonly httpStatus: number;
   /** What did not match, in words. */

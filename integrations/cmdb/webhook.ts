@@ -51,7 +51,11 @@ function redactUrl(url: string): string {
   }
 }
 
-export async function deliverWebhook(url: string, secret: string, event: WebhookEventBody, timeoutMs = 10_000): Promise<void> {
+/**
+ * POSTs one signed event. `signal` ends the call early (the caller was cancelled): it rejects with the signal's
+ * reason, not a WebhookDeliveryError, because the receiver did not refuse anything.
+ */
+export async function deliverWebhook(url: string, secret: string, event: WebhookEventBody, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
   const body = JSON.stringify(event);
   let response: Response;
   try {
@@ -63,10 +67,11 @@ export async function deliverWebhook(url: string, secret: string, event: Webhook
         [EVENT_ID_HEADER]: event.eventId,
       },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), ...(options.signal ? [options.signal] : [])]),
     });
     await response.arrayBuffer();
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
     const cause = error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
     throw new WebhookDeliveryError(url, cause);
   }

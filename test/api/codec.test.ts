@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Payload } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
-import { bearer, makeApp, testConfig } from './helpers.ts';
+import { bearer, makeApp, appConfig } from './helpers.ts';
 
 const ORIGIN = 'http://127.0.0.1:8233';
 
@@ -19,7 +19,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 describe('codec endpoint', () => {
   let app: FastifyInstance;
   before(async () => {
-    app = await makeApp({ config: testConfig({ codec: { enabled: true, corsOrigin: ORIGIN } }), codec: fakeCodec });
+    app = await makeApp({ config: appConfig({ codec: { enabled: true, corsOrigin: ORIGIN } }), codec: fakeCodec });
   });
   after(() => app.close());
 

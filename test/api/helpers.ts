@@ -90,7 +90,7 @@ export const testRoutes: RouteDefinition[] = [
   }),
 ];
 
-export function testConfig(overrides: Partial<Config> = {}): Config {
+export function appConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ OPSFLOW_LOG_LEVEL: 'silent' }), ...overrides };
 }
 
@@ -98,7 +98,7 @@ export const okReadiness = { database: async () => {}, temporal: async () => {} 
 
 export async function makeApp(overrides: Partial<AppDeps> = {}): Promise<FastifyInstance> {
   const app = await buildApp({
-    config: testConfig(),
+    config: appConfig(),
     auth: issuer,
     readiness: okReadiness,
     routes: testRoutes,

@@ -6,16 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
-import { testKeyring } from '../support/stack.ts';
 import { createCloudRegistry } from '../../integrations/clouds/registry.ts';
 import { createSecretBox } from '../../security/secrets.ts';
 import { createCloudAccountService, type CloudAccountService } from '../../services/cloud-sync/accounts.ts';
 
 describe('cloud account lifecycle', () => {
-  let stack: CloudSyncStack;
-  let refusing: Awaited<ReturnType<CloudSyncStack['apiWith']>>;
+  let stack: DomainStack;
+  let refusing: Awaited<ReturnType<DomainStack['apiWith']>>;
   let accounts: CloudAccountService;
 
   const simAccount = (overrides: Record<string, unknown> = {}) => ({
@@ -28,20 +27,19 @@ describe('cloud account lifecycle', () => {
   });
 
   async function resourceRows(accountId: string): Promise<number> {
-    const [row] = await stack.db.orm.em.getConnection().execute<{ n: string }[]>('select count(*)::text as n from resource where account_id = ?', [accountId]);
+    const [row] = await stack.orm.em.getConnection().execute<{ n: string }[]>('select count(*)::text as n from resource where account_id = ?', [accountId]);
     return Number(row!.n);
   }
 
   before(async () => {
-    stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
-    await stack.startWorkers();
+    stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
     // The real server refuses every call in a namespace it does not have.
-    refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
+    refusing = await stack.apiWith({ temporal: new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }) });
     // The service the API calls, here called directly to run the reconciler as a restarted API would.
     accounts = createCloudAccountService({
-      orm: stack.db.orm,
+      orm: stack.orm,
       temporal: stack.client,
-      secrets: createSecretBox(testKeyring(stack.config)),
+      secrets: createSecretBox(stack.keyring),
       clouds: () => createCloudRegistry(),
       taskQueuePrefix: stack.config.temporal.taskQueuePrefix,
     });
@@ -49,7 +47,7 @@ describe('cloud account lifecycle', () => {
 
   /** What a process that died after claiming the row, before Temporal answered, leaves behind. */
   async function abandonClaim(accountId: string, temporalSide: 'applying' | 'deleting', set = ''): Promise<void> {
-    await stack.db.orm.em.getConnection().execute(
+    await stack.orm.em.getConnection().execute(
       `update cloud_account set ${set} temporal_side = ?, temporal_side_since = now() - interval '10 minutes', revision = revision + 1 where id = ?`,
       [temporalSide, accountId],
     );
@@ -122,7 +120,7 @@ describe('cloud account lifecycle', () => {
     const schedule = stack.client.schedule.getHandle(`cloud-sync:${accountId}`);
 
     // A change in flight (claimed just now) is left to its request; other writes are told so.
-    await stack.db.orm.em.getConnection().execute(`update cloud_account set temporal_side = 'applying', temporal_side_since = now() where id = ?`, [accountId]);
+    await stack.orm.em.getConnection().execute(`update cloud_account set temporal_side = 'applying', temporal_side_since = now() where id = ?`, [accountId]);
     const meanwhile = await stack.call('PATCH', `/v1/cloud-accounts/${accountId}`, { syncIntervalMinutes: 30 });
     assert.equal(meanwhile.status, 409, JSON.stringify(meanwhile.body));
     assert.match(meanwhile.body.message, /being changed by another request/);

@@ -20,16 +20,15 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { motoBinary, startMoto, type MotoServer } from '../clouds/moto-server.ts';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 
 const regions = ['us-east-1', 'eu-west-1'];
 const types = ['instance', 'vpc', 'subnet', 'disk', 'snapshot'];
 
 describe('cloud sync of an AWS account on moto', () => {
   let moto: MotoServer;
-  let stack: CloudSyncStack;
+  let stack: DomainStack;
   const credentials = { accessKeyId: 'AKIAMOTOTESTKEY00001', secretAccessKey: `moto-secret-${randomUUID()}` };
-  let accountId: string;
   const seeded: Record<string, { volumeId: string; snapshotId: string }> = {};
 
   const ec2 = (region: string) => new EC2Client({ region, endpoint: moto.endpoint, credentials: { ...credentials }, maxAttempts: 1 });
@@ -51,7 +50,22 @@ describe('cloud sync of an AWS account on moto', () => {
     return lines.sort();
   }
 
-  async function inventory(expired: boolean): Promise<string[]> {
+  async function createAccount(options: { validate?: boolean } = {}): Promise<{ id: string; credentials: Record<string, string> }> {
+    const created = await stack.call('POST', '/v1/cloud-accounts', {
+      name: `moto-${randomUUID()}`,
+      provider: 'aws',
+      credentials,
+      endpoint: moto.endpoint,
+      regions,
+      resourceTypes: types,
+      syncIntervalMinutes: 0,
+      ...options,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body;
+  }
+
+  async function inventory(accountId: string, expired: boolean): Promise<string[]> {
     const lines: string[] = [];
     let cursor: string | null = null;
     do {
@@ -63,7 +77,7 @@ describe('cloud sync of an AWS account on moto', () => {
     return lines.sort();
   }
 
-  async function syncNow(): Promise<string> {
+  async function syncNow(accountId: string): Promise<string> {
     const started = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const result = await stack.client.workflow.getHandle(started.body.workflowId, started.body.runId).result();
@@ -76,7 +90,7 @@ describe('cloud sync of an AWS account on moto', () => {
     const binary = motoBinary();
     assert.ok(binary, 'moto_server is not installed: run the bootstrap (npm test installs it)');
     moto = await startMoto(binary);
-    stack = await startCloudSyncStack();
+    stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
     for (const region of regions) {
       const client = ec2(region);
       const vpc = await client.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
@@ -88,7 +102,6 @@ describe('cloud sync of an AWS account on moto', () => {
       await client.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId!, Description: 'weekly' }));
       seeded[region] = { volumeId: volume.VolumeId!, snapshotId: snapshot.SnapshotId! };
     }
-    await stack.startWorkers();
   });
 
   after(async () => {
@@ -97,31 +110,21 @@ describe('cloud sync of an AWS account on moto', () => {
   });
 
   test('an account with validate: true is checked against moto and answered with masked credentials', async () => {
-    const created = await stack.call('POST', '/v1/cloud-accounts', {
-      name: `moto-${randomUUID()}`,
-      provider: 'aws',
-      credentials,
-      endpoint: moto.endpoint,
-      regions,
-      resourceTypes: types,
-      syncIntervalMinutes: 0,
-      validate: true,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    accountId = created.body.id;
-    assert.deepEqual(Object.keys(created.body.credentials).sort(), ['accessKeyId', 'secretAccessKey']);
-    assert.match(created.body.credentials.secretAccessKey, /^\*\*\*\*/);
-    assert.ok(!JSON.stringify(created.body).includes(credentials.secretAccessKey));
+    const created = await createAccount({ validate: true });
+    assert.deepEqual(Object.keys(created.credentials).sort(), ['accessKeyId', 'secretAccessKey']);
+    assert.match(created.credentials.secretAccessKey!, /^\*\*\*\*/);
+    assert.ok(!JSON.stringify(created).includes(credentials.secretAccessKey));
     const listed = await stack.call('GET', '/v1/cloud-accounts');
     assert.ok(!JSON.stringify(listed.body).includes(credentials.secretAccessKey));
   });
 
   test('the first sync stores exactly what moto reports in both regions, with relations', async () => {
-    await syncNow();
+    const accountId = (await createAccount()).id;
+    await syncNow(accountId);
     const expected = await motoInventory();
     for (const type of types) assert.ok(expected.some((line) => line.startsWith(`${type} `)), `moto has some ${type}`);
-    assert.deepEqual(await inventory(false), expected);
-    assert.deepEqual(await inventory(true), []);
+    assert.deepEqual(await inventory(accountId, false), expected);
+    assert.deepEqual(await inventory(accountId, true), []);
 
     const runs = await stack.call('GET', `/v1/sync-runs?accountId=${accountId}&resourceType=disk`);
     assert.equal(runs.body.items.length, 1);
@@ -138,12 +141,17 @@ describe('cloud sync of an AWS account on moto', () => {
   });
 
   test('after a volume and a snapshot are deleted in moto, exactly those carry expiredAt', async () => {
-    const { volumeId, snapshotId } = seeded['us-east-1']!;
+    // A volume and snapshot of this test's own, so the ones the other tests look at stay.
+    const volumeId = (await ec2('us-east-1').send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 10 }))).VolumeId!;
+    const snapshotId = (await ec2('us-east-1').send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'doomed' }))).SnapshotId!;
+    const accountId = (await createAccount()).id;
+    await syncNow(accountId);
+    assert.ok((await inventory(accountId, false)).includes(`snapshot us-east-1 ${snapshotId}`));
     await ec2('us-east-1').send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
     await ec2('us-east-1').send(new DeleteVolumeCommand({ VolumeId: volumeId }));
-    await syncNow();
-    assert.deepEqual(await inventory(true), [`disk us-east-1 ${volumeId}`, `snapshot us-east-1 ${snapshotId}`]);
-    assert.deepEqual(await inventory(false), await motoInventory());
+    await syncNow(accountId);
+    assert.deepEqual(await inventory(accountId, true), [`disk us-east-1 ${volumeId}`, `snapshot us-east-1 ${snapshotId}`]);
+    assert.deepEqual(await inventory(accountId, false), await motoInventory());
     const diskRuns = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}&resourceType=disk&state=succeeded`)).body.items;
     assert.equal(diskRuns.length, 2);
     assert.equal(diskRuns[0].counts['us-east-1'].expired, 1, 'the newest run expired the one volume');
@@ -151,6 +159,8 @@ describe('cloud sync of an AWS account on moto', () => {
   });
 
   test('the credentials are in no log line and no workflow history', async () => {
+    const accountId = (await createAccount({ validate: true })).id;
+    await syncNow(accountId);
     const secret = credentials.secretAccessKey;
     assert.ok(!stack.log().includes(secret), 'API log');
     const workflowIds = [`cloud-sync:${accountId}`, ...types.map((type) => `cloud-sync:${accountId}:${type}`)];

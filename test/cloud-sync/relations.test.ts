@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import type { ResourceType } from '../../integrations/clouds/provider.ts';
 import { listAll } from '../clouds/contract.ts';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 
 const types: ResourceType[] = ['instance', 'disk'];
 
@@ -25,11 +25,10 @@ async function listedEdges(credentials: { seed: string; instancesPerRegion: numb
 }
 
 describe('inventory edges across syncs', () => {
-  let stack: CloudSyncStack;
+  let stack: DomainStack;
 
   before(async () => {
-    stack = await startCloudSyncStack();
-    await stack.startWorkers();
+    stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
   });
 
   after(async () => {
@@ -37,7 +36,7 @@ describe('inventory edges across syncs', () => {
   });
 
   async function storedEdges(accountId: string): Promise<string[]> {
-    const rows = await stack.db.orm.em.fork().execute<{ edge: string }[]>(
+    const rows = await stack.orm.em.fork().execute<{ edge: string }[]>(
       `select r.type || ':' || r.external_id || ' ' || e.kind || ' ' || e.to_type || ':' || e.to_external_id as edge
        from resource_relation e join resource r on r.id = e.from_id
        where e.account_id = ? and r.expired_at is null order by 1`,
@@ -83,7 +82,7 @@ describe('inventory edges across syncs', () => {
     assert.deepEqual(await storedEdges(accountId), await listedEdges(next));
 
     assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`)).status, 204);
-    const [left] = await stack.db.orm.em.fork().execute<{ count: string }[]>(`select count(*) as count from resource_relation where account_id = ?`, [accountId]);
+    const [left] = await stack.orm.em.fork().execute<{ count: string }[]>(`select count(*) as count from resource_relation where account_id = ?`, [accountId]);
     assert.equal(Number(left?.count), 0, 'the deleted account leaves no edges behind');
   });
 });

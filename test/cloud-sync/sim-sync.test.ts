@@ -5,13 +5,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { startAliyunFixture, type AliyunFixtureServer } from '../../integrations/clouds/providers/aliyun/fixture-server.ts';
-import { nonRetryableCloudErrorNames } from '../../integrations/clouds/errors.ts';
-import { nonRetryableCloudSyncErrors } from '../../contracts/cloud-sync.ts';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('cloud sync on the simulated cloud', () => {
-  let stack: CloudSyncStack;
+  let stack: DomainStack;
   let fixture: AliyunFixtureServer;
 
   const simAccount = (overrides: Record<string, unknown> = {}) => ({
@@ -40,7 +38,7 @@ describe('cloud sync on the simulated cloud', () => {
   }
 
   before(async () => {
-    stack = await startCloudSyncStack();
+    stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
     fixture = await startAliyunFixture();
   });
 
@@ -49,8 +47,14 @@ describe('cloud sync on the simulated cloud', () => {
     await fixture?.close();
   });
 
-  test('the workflows treat exactly the adapter layer\'s non-retryable errors as final', () => {
-    assert.deepEqual(nonRetryableCloudSyncErrors.filter((name) => name !== 'CloudAccountGoneError'), [...nonRetryableCloudErrorNames]);
+  test('an error no retry can fix (revoked credentials) fails the region in its first attempt, with the reason', async () => {
+    const accountId = await create(simAccount({ credentials: { seed: 'acme', revoked: true }, regions: ['sim-east-1'], resourceTypes: ['instance'] }));
+    const { runs } = await sync(accountId);
+    assert.deepEqual(runs.map((run) => run.state), ['failed']);
+    const run = (await stack.call('GET', `/v1/sync-runs/${runs[0]!.runId}`)).body;
+    assert.match(run.regions['sim-east-1'].error, /revoked/);
+    const retried = run.lines.filter((line: { message: string }) => /will retry|resumes after/.test(line.message));
+    assert.deepEqual(retried, [], 'no second attempt');
   });
 
   test('bad input gets 422 naming the field, and nothing is written', async () => {
@@ -70,7 +74,9 @@ describe('cloud sync on the simulated cloud', () => {
     }
     const revoked = await stack.call('POST', '/v1/cloud-accounts', cases.at(-1)![0]);
     assert.match(revoked.body.message, /revoked/, 'the provider\'s reason is passed on');
-    assert.deepEqual((await stack.call('GET', '/v1/cloud-accounts')).body.items, []);
+    const refused = new Set(cases.map(([body]) => body.name));
+    const listed = (await stack.call('GET', '/v1/cloud-accounts')).body.items as { name: string }[];
+    assert.ok(!listed.some((account) => refused.has(account.name)), 'no refused account was written');
   });
 
   test('the provider catalog lists every built-in with its types and capabilities', async () => {
@@ -83,12 +89,18 @@ describe('cloud sync on the simulated cloud', () => {
 
   test('a manual sync asked twice while it runs returns the running one', async () => {
     const accountId = await create(simAccount());
-    const first = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`, { resourceTypes: ['instance'] });
-    const second = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
-    assert.equal(first.status, 202);
-    assert.deepEqual(second.body, first.body);
-    assert.equal(first.body.workflowId, `cloud-sync:${accountId}`);
-    await stack.startWorkers();
+    // No worker polls until both requests are answered, so the first sync is still running at the second.
+    await stack.stopWorkers();
+    let first: Awaited<ReturnType<DomainStack['call']>>;
+    try {
+      first = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`, { resourceTypes: ['instance'] });
+      const second = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+      assert.equal(first.status, 202);
+      assert.deepEqual(second.body, first.body);
+      assert.equal(first.body.workflowId, `cloud-sync:${accountId}`);
+    } finally {
+      await stack.startWorkers();
+    }
     const result = await stack.client.workflow.getHandle(first.body.workflowId, first.body.runId).result();
     assert.deepEqual(result.runs.map((run: { resourceType: string }) => run.resourceType), ['instance'], 'the chosen types only');
     const wrong = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`, { resourceTypes: ['vpc'] });

@@ -4,13 +4,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 
-let stack: CloudSyncStack;
+let stack: DomainStack;
 
 before(async () => {
-  stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
-  await stack.startWorkers();
+  stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' } });
 });
 
 after(async () => {
@@ -56,7 +55,7 @@ test('ten throttles in a row: the wait is handed to Temporal, the next attempt r
   assert.equal(messages.filter((message) => /throttled at page 2/.test(message)).length, 9, '8 waits in the first attempt, 1 in the second');
   assert.ok(messages.includes('attempt 2 resumes after 1 committed pages'), messages.join('\n'));
 
-  const [row] = await stack.db.orm.em.getConnection().execute<{ live: string; expired: string }[]>(
+  const [row] = await stack.orm.em.getConnection().execute<{ live: string; expired: string }[]>(
     'select count(*) filter (where expired_at is null)::text as live, count(*) filter (where expired_at is not null)::text as expired from resource where account_id = ?',
     [accountId],
   );

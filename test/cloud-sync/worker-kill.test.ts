@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import { listAll } from '../clouds/contract.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
-import { startCloudSyncStack, type CloudSyncStack } from './cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 const credentials = { seed: 'kill-test', instancesPerRegion: 5000, regions: 2, generation: 3 };
 const types = ['instance', 'disk'] as const;
@@ -21,11 +22,11 @@ async function simulatedCount(): Promise<number> {
   return total;
 }
 
-let stack: CloudSyncStack;
+let stack: DomainStack;
 const workers: WorkerProcess[] = [];
 
 before(async () => {
-  stack = await startCloudSyncStack({ OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' });
+  stack = await startDomainStack({ queues: ['cloud-sync'], env: { OPSFLOW_CLOUD_SYNC_PAGE_SIZE: '50' }, workers: false });
 });
 
 after(async () => {
@@ -48,14 +49,15 @@ test('a worker killed mid-sync is replaced and the run completes exactly once pe
 
   const first = startWorkerProcess(stack.env, 'cloud-sync');
   workers.push(first);
-  const deadline = Date.now() + 120_000;
-  let pagesAtKill = 0;
-  while (pagesAtKill < 8) {
-    assert.ok(Date.now() < deadline, `the first worker made no progress: ${first.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
-    pagesAtKill = runs.flatMap((run) => Object.values(run.regions)).reduce((sum, region) => sum + region.pages, 0);
-  }
+  const pagesAtKill = await waitFor(
+    () => `the first worker to commit pages\n${first.output()}`,
+    async () => {
+      const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
+      const pages = runs.flatMap((run) => Object.values(run.regions)).reduce((sum, region) => sum + region.pages, 0);
+      return pages >= 8 ? pages : undefined;
+    },
+    120_000,
+  );
   await first.kill();
 
   const second = startWorkerProcess(stack.env, 'cloud-sync');
@@ -72,7 +74,7 @@ test('a worker killed mid-sync is replaced and the run completes exactly once pe
   assert.deepEqual(totals, { created: expected, updated: 0, unchanged: 0 }, 'no page was committed twice');
   assert.ok(pagesAtKill * 50 < expected, 'the kill happened before the end');
 
-  const [row] = await stack.db.orm.em.getConnection().execute<{ rows: string; ids: string }[]>(
+  const [row] = await stack.orm.em.getConnection().execute<{ rows: string; ids: string }[]>(
     'select count(*)::text as rows, count(distinct (type, region, external_id))::text as ids from resource where account_id = ?',
     [accountId],
   );

@@ -2,24 +2,15 @@
 // on its IAM authentication once an access key exists, so bad credentials are refused as AWS would.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { freePort } from '../../scripts/free-port.ts';
 
 const defaultBinary = resolve(import.meta.dirname, '../../.tools/venv/bin/moto_server');
 
 export function motoBinary(): string | undefined {
   const binary = process.env['OPSFLOW_MOTO_SERVER_BIN'] || defaultBinary;
   return existsSync(binary) ? binary : undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port from the loopback listener');
-  return address.port;
 }
 
 export interface MotoServer {

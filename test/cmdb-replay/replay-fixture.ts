@@ -1,13 +1,13 @@
 // Shared set-up of the CMDB replay tests: an emulator with a clock that tests can push past the retention window,
-// a webhook receiver that can be taken down, the topology as the emulator's own list APIs report it, and polling.
+// a webhook receiver that can be taken down, and the topology as the emulator's own list APIs report it.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CmdbClient } from '../../integrations/cmdb/client.ts';
-import { startCmdbEmulator, type RunningCmdbEmulator } from '../../integrations/cmdb/emulator/server.ts';
+import type { RunningCmdbEmulator } from '../../integrations/cmdb/emulator/server.ts';
+import { startTestEmulator, TEST_AUTH } from '../cmdb/cmdb-fixture.ts';
 import type { CmdbEmulatorState } from '../../integrations/cmdb/emulator/state.ts';
 import { verifyWebhookSignature, type WebhookEventBody } from '../../integrations/cmdb/webhook.ts';
 
-export const CMDB_AUTH = { appCode: 'opsflow-replay', appSecret: 'cmdb-app-secret-canary-7f3a9e', username: 'ops-bot' };
 export const WEBHOOK_SECRET = 'webhook-secret-canary-1c8d2b';
 
 export const WATCH_FIELDS = {
@@ -25,6 +25,11 @@ export const ALL_RESOURCES = [
   { resource: 'host_relation', mode: 'realtime' },
 ];
 
+/** A POST /v1/cmdb/sources body for a source on `baseUrl` with the emulator's credentials over esb; `fields` add or override. */
+export function sourceBody(baseUrl: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { baseUrl, apiStyle: 'esb', appCode: TEST_AUTH.appCode, appSecret: TEST_AUTH.appSecret, username: TEST_AUTH.username, ...fields };
+}
+
 export interface TestEmulator {
   emulator: RunningCmdbEmulator;
   /** Moves the emulator's clock forward: events older than its retention fall out and their cursors expire. */
@@ -36,8 +41,8 @@ export interface TestEmulator {
 export async function startReplayEmulator(retentionSeconds: number, state?: CmdbEmulatorState): Promise<TestEmulator> {
   let offsetMs = 0;
   const clock = () => Date.now() + offsetMs;
-  const options = { host: '127.0.0.1', holdMs: 200, errorPacingMs: 0, retentionSeconds, clock, auth: CMDB_AUTH };
-  let emulator = await startCmdbEmulator({ ...options, ...(state ? { state } : {}) });
+  const options = { retentionSeconds, clock };
+  let emulator = await startTestEmulator({ ...options, ...(state ? { state } : {}) });
   const handle: TestEmulator = {
     get emulator() {
       return emulator;
@@ -49,7 +54,7 @@ export async function startReplayEmulator(retentionSeconds: number, state?: Cmdb
       const port = emulator.port;
       const kept = emulator.state;
       await emulator.close();
-      emulator = await startCmdbEmulator({ ...options, port, state: kept });
+      emulator = await startTestEmulator({ ...options, port, state: kept });
     },
     close: () => emulator.close(),
   };
@@ -69,7 +74,7 @@ export interface TreeBiz {
 
 /** The topology as CMDB's own list APIs report it, in the shape of GET /v1/cmdb/topology. */
 export async function topologyFromListApis(url: string): Promise<TreeBiz[]> {
-  const client = new CmdbClient({ baseUrl: url, access: { style: 'esb', ...CMDB_AUTH } });
+  const client = new CmdbClient({ baseUrl: url, access: { style: 'esb', ...TEST_AUTH } });
   const bizs: TreeBiz[] = [];
   for await (const page of client.searchBusinessPages({ fields: ['bk_biz_id', 'bk_biz_name'] })) {
     for (const biz of page.items) {
@@ -167,16 +172,6 @@ export async function startWebhookReceiver(secret = WEBHOOK_SECRET): Promise<Web
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/cmdb`;
   return receiver;
-}
-
-/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, describe: () => Promise<string> | string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms: ${await describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Each resource's deliveries, first arrival of each event only, must be seq 1..n in order. */

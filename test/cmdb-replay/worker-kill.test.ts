@@ -4,130 +4,101 @@
 // equals CMDB's own state.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
-import { createTokenIssuer, type TokenIssuer } from '../../api/auth.ts';
-import { buildApiServer } from '../../api/server.ts';
-import { EncryptionCodec } from '../../temporal/codec.ts';
-import { createSecretBox } from '../../security/secrets.ts';
-import { loadConfig, type Config } from '../../config/env.ts';
 import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
-import { createTestDatabase, testClient, testEnvironment, testKeyring } from '../support/stack.ts';
+import { cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import {
   ALL_RESOURCES,
-  CMDB_AUTH,
   WEBHOOK_SECRET,
   deliveriesInOrder,
-  eventually,
   startReplayEmulator,
   startWebhookReceiver,
   topologyFromListApis,
   type TestEmulator,
   type WebhookReceiver,
+  sourceBody,
 } from './replay-fixture.ts';
+import { TEST_AUTH } from '../cmdb/cmdb-fixture.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('CMDB replay survives a killed worker and a CMDB restart', () => {
-  let env: Record<string, string>;
-  let config: Config;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let client: Client;
-  let tokens: TokenIssuer;
-  let app: FastifyInstance;
+  let stack: DomainStack;
   let cmdb: TestEmulator;
   let webhook: WebhookReceiver;
   let worker: WorkerProcess | undefined;
   let sourceId = '';
 
-  const api = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
-    app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${await tokens.issue({ subject: 'ops', role: 'operator' })}` },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const storedEvents = async () => Number((await db.orm.em.fork().execute<Array<{ n: string }>>('select count(*) as n from cmdb_event'))[0]?.n ?? 0);
+  const storedEvents = async () => Number((await stack.orm.em.fork().execute<Array<{ n: string }>>('select count(*) as n from cmdb_event'))[0]?.n ?? 0);
 
   async function converged(what: string): Promise<void> {
     let last = '';
-    await eventually(
+    await waitFor(
+      () => last,
       async () => {
-        const mirror = (await api('GET', `/v1/cmdb/topology?sourceId=${sourceId}`)).json().bizs;
+        const mirror = (await stack.call('GET', `/v1/cmdb/topology?sourceId=${sourceId}`)).body.bizs;
         const truth = await topologyFromListApis(cmdb.emulator.url);
         last = `${what}: mirror ${JSON.stringify(mirror).slice(0, 300)} vs cmdb ${JSON.stringify(truth).slice(0, 300)}; worker said ${worker?.output().slice(-500)}`;
         return JSON.stringify(mirror) === JSON.stringify(truth);
       },
-      () => last,
       90_000,
     );
   }
 
   async function allDelivered(): Promise<void> {
-    await eventually(
+    await waitFor(
+      async () => `delivered ${JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([r, s]) => [r, s.length]))} of ${JSON.stringify((await stack.call('GET', `/v1/cmdb/sources/${sourceId}/status`)).body.resources.map((e: { resource: string; received: number }) => [e.resource, e.received]))}`,
       async () => {
-        const status = (await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json();
+        const status = (await stack.call('GET', `/v1/cmdb/sources/${sourceId}/status`)).body;
         const delivered = deliveriesInOrder(webhook.accepted);
         return status.resources.every((entry: { resource: string; received: number }) => {
           const seqs = delivered.get(entry.resource) ?? [];
           return seqs.length === entry.received && seqs.every((seq, index) => seq === index + 1);
         });
       },
-      async () => `delivered ${JSON.stringify([...deliveriesInOrder(webhook.accepted)].map(([r, s]) => [r, s.length]))} of ${JSON.stringify((await api('GET', `/v1/cmdb/sources/${sourceId}/status`)).json().resources.map((e: { resource: string; received: number }) => [e.resource, e.received]))}`,
       90_000,
     );
   }
 
   before(async () => {
-    db = await createTestDatabase();
-    env = { ...testEnvironment(), DATABASE_URL: db.url };
-    config = loadConfig(env);
-    const keyring = testKeyring(config);
-    client = await testClient(config, keyring);
-    tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
-    app = await buildApiServer({ config, orm: db.orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring) });
+    stack = await startDomainStack({ queues: ['cmdb'], workers: false });
     cmdb = await startReplayEmulator(3600);
     webhook = await startWebhookReceiver();
   });
 
   after(async () => {
-    if (sourceId) await api('DELETE', `/v1/cmdb/sources/${sourceId}`).catch(() => undefined);
+    if (sourceId) await stack.call('DELETE', `/v1/cmdb/sources/${sourceId}`).catch(() => undefined);
     await worker?.stop();
-    await app?.close();
-    await client?.connection.close();
+    await stack?.close();
     await webhook?.close();
     await cmdb?.close();
-    await db?.close();
   });
 
   test('SIGKILL between fetch and replay, then an emulator restart: every event delivered in order, mirror equal to CMDB', async () => {
     const generator = new CmdbChangeGenerator(cmdb.emulator.state, { seed: 5 });
     generator.run(30);
     webhook.mode = 'hold';
-    const created = await api('POST', '/v1/cmdb/sources', {
+    const created = await stack.call('POST', '/v1/cmdb/sources', sourceBody(cmdb.emulator.url, {
       name: 'durable',
-      baseUrl: cmdb.emulator.url,
       apiStyle: 'apigw',
-      appCode: CMDB_AUTH.appCode,
-      appSecret: CMDB_AUTH.appSecret,
-      username: CMDB_AUTH.username,
       resources: ALL_RESOURCES,
       sinks: [{ type: 'topology' }, { type: 'webhook', url: webhook.url, secret: WEBHOOK_SECRET }],
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    sourceId = created.json().id;
+    }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    sourceId = created.body.id;
 
-    worker = startWorkerProcess(env, 'cmdb');
+    worker = startWorkerProcess(stack.env, 'cmdb');
     await converged('after the informer start');
     generator.run(80);
     // The watchers fetch and store; the webhook replay is stuck on its first delivery.
-    await eventually(async () => (await storedEvents()) > 50 && webhook.requests > 0, async () => `stored ${await storedEvents()}, webhook requests ${webhook.requests}`);
+    await waitFor(async () => `stored ${await storedEvents()}, webhook requests ${webhook.requests}`, async () => (await storedEvents()) > 50 && webhook.requests > 0);
     assert.equal(webhook.accepted.length, 0, 'nothing was replayed to the webhook yet');
     await worker.kill();
     const storedAtKill = await storedEvents();
 
     webhook.mode = 'up';
     generator.run(40);
-    worker = startWorkerProcess(env, 'cmdb');
+    worker = startWorkerProcess(stack.env, 'cmdb');
     await converged('after the replacement worker');
     await allDelivered();
     assert.ok((await storedEvents()) > storedAtKill, 'the new worker kept watching');
@@ -135,12 +106,13 @@ describe('CMDB replay survives a killed worker and a CMDB restart', () => {
     // CMDB goes away (its data stays), changes happen, it comes back on the same address.
     await cmdb.emulator.close();
     generator.run(30);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const watcher = stack.client.workflow.getHandle(cmdbWatchWorkflowId(sourceId, 'host'));
+    await waitFor('the host watcher to find CMDB gone', async () => (await watcher.describe()).raw.pendingActivities?.[0]?.lastFailure ?? undefined);
     await cmdb.restart();
     generator.run(30);
     await converged('after the CMDB restart');
     await allDelivered();
     assert.equal(webhook.badSignatures, 0);
-    assert.ok(!worker.output().includes(CMDB_AUTH.appSecret) && !worker.output().includes(WEBHOOK_SECRET), 'the worker log has no secret');
+    assert.ok(!worker.output().includes(TEST_AUTH.appSecret) && !worker.output().includes(WEBHOOK_SECRET), 'the worker log has no secret');
   });
 });

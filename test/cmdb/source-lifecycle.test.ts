@@ -5,11 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
-import { startCloudSyncStack, type CloudSyncStack } from '../cloud-sync/cloud-sync-stack.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 
 describe('CMDB source lifecycle', () => {
-  let stack: CloudSyncStack;
-  let refusing: Awaited<ReturnType<CloudSyncStack['apiWith']>>;
+  let stack: DomainStack;
+  let refusing: Awaited<ReturnType<DomainStack['apiWith']>>;
 
   const source = (overrides: Record<string, unknown> = {}) => ({
     name: `cmdb-${randomUUID()}`,
@@ -36,8 +36,8 @@ describe('CMDB source lifecycle', () => {
   };
 
   before(async () => {
-    stack = await startCloudSyncStack({ OPSFLOW_CMDB_RETENTION_SECONDS: '3600' });
-    refusing = await stack.apiWith(new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }));
+    stack = await startDomainStack({ queues: [], workers: false, env: { OPSFLOW_CMDB_RETENTION_SECONDS: '3600' } });
+    refusing = await stack.apiWith({ temporal: new Client({ connection: stack.client.connection, namespace: `opsflow-missing-${randomUUID()}` }) });
   });
 
   after(async () => {

@@ -2,16 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../config/env.ts';
 
-test('defaults give the embedded stack on the documented ports', () => {
+test('with nothing set opsflow runs its own stack and listens on loopback only; the port variables move each server', () => {
   const config = loadConfig({});
-  assert.equal(config.database.url, undefined);
-  assert.equal(config.database.embeddedPort, 5433);
-  assert.equal(config.temporal.address, undefined);
-  assert.equal(config.temporal.devPort, 7233);
-  assert.equal(config.temporal.uiPort, 8233);
-  assert.equal(config.api.port, 3000);
-  assert.equal(config.demo, true);
-  assert.equal(config.temporal.tls, false);
+  assert.equal(config.database.url, undefined, 'no DATABASE_URL: the embedded PostgreSQL');
+  assert.equal(config.temporal.address, undefined, 'no TEMPORAL_ADDRESS: the Temporal dev server');
+  assert.equal(config.api.host, '127.0.0.1', 'the API is not reachable from other machines unless asked');
+  const moved = loadConfig({ OPSFLOW_PG_PORT: '6543', OPSFLOW_TEMPORAL_PORT: '17233', OPSFLOW_TEMPORAL_UI_PORT: '18233', OPSFLOW_API_PORT: '4000' });
+  assert.deepEqual([moved.database.embeddedPort, moved.temporal.devPort, moved.temporal.uiPort, moved.api.port], [6543, 17233, 18233, 4000]);
 });
 
 test('one error lists every bad variable at once', () => {

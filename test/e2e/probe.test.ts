@@ -3,98 +3,61 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createTokenIssuer, type Role, type TokenIssuer } from '../../api/auth.ts';
-import { buildApiServer } from '../../api/server.ts';
 import { createProbeActivities } from '../../activities/probe.ts';
 import { Probe } from '../../db/entities/probe/probe.ts';
-import { EncryptionCodec, ENCRYPTED_ENCODING } from '../../temporal/codec.ts';
-import { createSecretBox } from '../../security/secrets.ts';
-import { createWorkers, runWorkersUntil } from '../../workers/worker.ts';
-import type { Config } from '../../config/env.ts';
-import type { Orm } from '../../db/orm.ts';
-import { createTestDatabase, testClient, testConfig, testKeyring, testWorkerConnection } from '../support/stack.ts';
+import { ENCRYPTED_ENCODING } from '../../temporal/codec.ts';
+import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
-  let config: Config;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let orm: Orm;
-  let client: Client;
-  let tokens: TokenIssuer;
-  let app: FastifyInstance;
-  let connection: NativeConnection;
-  let workers: Worker[] = [];
-  let running: Promise<void> | undefined;
-  const stopWorkers = new AbortController();
-
-  const bearer = async (role: Role) => ({ authorization: `Bearer ${await tokens.issue({ subject: `${role}-user`, role })}` });
-
-  async function startWorkers() {
-    workers = await createWorkers(
-      { config, connection, keyring: testKeyring(config), orm },
-      ['cloud-sync', 'dr'],
-    );
-    running = runWorkersUntil(workers, stopWorkers.signal);
-  }
+  let stack: DomainStack;
+  const probes = () => stack.orm.em.fork().count(Probe, {});
 
   before(async () => {
-    config = testConfig();
-    db = await createTestDatabase();
-    orm = db.orm;
-    const keyring = testKeyring(config);
-    client = await testClient(config, keyring);
-    tokens = createTokenIssuer(new TextEncoder().encode(config.security.jwtSecret!));
-    app = await buildApiServer({ config, orm, temporal: client, tokens, secrets: createSecretBox(keyring), codec: new EncryptionCodec(keyring) });
-    connection = await testWorkerConnection();
+    stack = await startDomainStack({ queues: ['cloud-sync', 'dr'] });
   });
 
   after(async () => {
-    stopWorkers.abort();
-    await running;
-    await app?.close();
-    await connection?.close();
-    await client?.connection.close();
-    await db?.close();
+    await stack?.close();
   });
 
   test('a request without a token gets 401, a viewer gets 403 on a write', async () => {
-    const anonymous = await app.inject({ method: 'POST', url: '/v1/probes', payload: { queue: 'dr' } });
+    const before = await probes();
+    const anonymous = await stack.app.inject({ method: 'POST', url: '/v1/probes', payload: { queue: 'dr' } });
     assert.equal(anonymous.statusCode, 401);
-    const viewer = await app.inject({ method: 'POST', url: '/v1/probes', headers: await bearer('viewer'), payload: { queue: 'dr' } });
-    assert.equal(viewer.statusCode, 403);
-    assert.match(viewer.json().message, /operator/);
-    assert.equal(await orm.em.fork().count(Probe, {}), 0, 'a refused request writes nothing');
+    const viewer = await stack.call('POST', '/v1/probes', { queue: 'dr' }, 'viewer');
+    assert.equal(viewer.status, 403);
+    assert.match(viewer.body.message, /operator/);
+    assert.equal(await probes(), before, 'a refused request writes nothing');
   });
 
   test('a malformed body gets 422 naming every bad field, and nothing is written', async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/probes',
-      headers: await bearer('operator'),
-      payload: { queue: 'mainframe', note: 42 },
-    });
-    assert.equal(response.statusCode, 422);
-    const paths = response.json().issues.map((issue: { path: string }) => issue.path).sort();
+    const before = await probes();
+    const response = await stack.call('POST', '/v1/probes', { queue: 'mainframe', note: 42 }, 'operator');
+    assert.equal(response.status, 422);
+    const paths = response.body.issues.map((issue: { path: string }) => issue.path).sort();
     assert.deepEqual(paths, ['body.note', 'body.queue']);
-    assert.equal(await orm.em.fork().count(Probe, {}), 0);
+    assert.equal(await probes(), before);
   });
 
   test('a probe started before any worker polls completes once a worker starts', async () => {
     const note = `marker-${randomUUID()}`;
-    const created = await app.inject({ method: 'POST', url: '/v1/probes', headers: await bearer('operator'), payload: { queue: 'cloud-sync', note } });
-    assert.equal(created.statusCode, 202, created.body);
-    const probe = created.json();
-    assert.equal(probe.state, 'pending');
-    assert.equal(probe.requestedBy, 'operator-user');
+    await stack.stopWorkers();
+    let probe: { id: string; workflowId: string; state: string; requestedBy: string };
+    try {
+      const created = await stack.call('POST', '/v1/probes', { queue: 'cloud-sync', note }, 'operator');
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      probe = created.body;
+      assert.equal(probe.state, 'pending');
+      assert.equal(probe.requestedBy, 'operator-user');
+    } finally {
+      await stack.startWorkers();
+    }
+    await stack.client.workflow.getHandle(probe.workflowId).result();
 
-    await startWorkers();
-    await client.workflow.getHandle(probe.workflowId).result();
-
-    const read = await app.inject({ method: 'GET', url: `/v1/probes/${probe.id}`, headers: await bearer('viewer') });
-    assert.equal(read.statusCode, 200);
-    const answered = read.json();
+    const read = await stack.call('GET', `/v1/probes/${probe.id}`, undefined, 'viewer');
+    assert.equal(read.status, 200);
+    const answered = read.body;
     assert.equal(answered.state, 'completed');
     assert.equal(answered.echo, note, 'the worker decoded the note with the API keys');
     assert.match(answered.workerIdentity, /opsflow-worker@/);
@@ -103,9 +66,9 @@ describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
 
   test('the workflow history holds only ciphertext payloads', async () => {
     const note = `plaintext-canary-${randomUUID()}`;
-    const created = await app.inject({ method: 'POST', url: '/v1/probes', headers: await bearer('operator'), payload: { queue: 'dr', note } });
-    assert.equal(created.statusCode, 202, created.body);
-    const handle = client.workflow.getHandle(created.json().workflowId);
+    const created = await stack.call('POST', '/v1/probes', { queue: 'dr', note }, 'operator');
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const handle = stack.client.workflow.getHandle(created.body.workflowId);
     await handle.result();
 
     // Read the raw history with a client that has no codec: what the server (and anyone with access to it) stores.
@@ -126,48 +89,38 @@ describe('probe: API → Temporal → worker → PostgreSQL → API', () => {
   });
 
   test('an unknown probe is 404 and /readyz reports both dependencies up', async () => {
-    const missing = await app.inject({ method: 'GET', url: `/v1/probes/${randomUUID()}`, headers: await bearer('viewer') });
-    assert.equal(missing.statusCode, 404);
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    const missing = await stack.call('GET', `/v1/probes/${randomUUID()}`, undefined, 'viewer');
+    assert.equal(missing.status, 404);
+    const ready = await stack.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200, ready.body);
     assert.deepEqual(ready.json().failed, []);
   });
 
   test('recording an answer twice (a retried activity) changes nothing', async () => {
-    const em = orm.em.fork();
+    const em = stack.orm.em.fork();
     const id = randomUUID();
     em.create(Probe, { id, taskQueue: 'dr', note: 'n', workflowId: `probe:${id}`, requestedBy: 't' });
     await em.flush();
-    const first = createProbeActivities({ orm, workerIdentity: 'worker-a' });
-    const retry = createProbeActivities({ orm, workerIdentity: 'worker-b' });
+    const first = createProbeActivities({ orm: stack.orm, workerIdentity: 'worker-a' });
+    const retry = createProbeActivities({ orm: stack.orm, workerIdentity: 'worker-b' });
     const answer = await first.recordProbeAnswer({ probeId: id, note: 'n' });
-    const completedAt = (await orm.em.fork().findOneOrFail(Probe, { id })).completedAt;
+    const completedAt = (await stack.orm.em.fork().findOneOrFail(Probe, { id })).completedAt;
     const again = await retry.recordProbeAnswer({ probeId: id, note: 'n' });
     assert.deepEqual(again, answer);
-    const stored = await orm.em.fork().findOneOrFail(Probe, { id });
+    const stored = await stack.orm.em.fork().findOneOrFail(Probe, { id });
     assert.equal(stored.workerIdentity, 'worker-a');
     assert.deepEqual(stored.completedAt, completedAt);
   });
 
   test('failure messages are encrypted too: a failing activity leaves no plaintext error in Temporal', async () => {
-    if (!running) await startWorkers();
     const missingProbe = randomUUID();
-    const handle = await client.workflow.start('probeWorkflow', {
+    const handle = await stack.client.workflow.start('probeWorkflow', {
       workflowId: `probe:${missingProbe}`,
-      taskQueue: `${config.temporal.taskQueuePrefix}dr`,
+      taskQueue: `${stack.config.temporal.taskQueuePrefix}dr`,
       args: [{ probeId: missingProbe, note: 'never recorded' }],
     });
     try {
-      let lastFailure: { message?: string | null; encodedAttributes?: unknown } | null | undefined;
-      for (let attempt = 0; attempt < 100 && !lastFailure; attempt += 1) {
-        const description = await client.workflowService.describeWorkflowExecution({
-          namespace: config.temporal.namespace,
-          execution: { workflowId: handle.workflowId },
-        });
-        lastFailure = description.pendingActivities?.[0]?.lastFailure;
-        if (!lastFailure) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.ok(lastFailure, 'the activity failed at least once');
+      const lastFailure = await waitFor('the activity to fail once', async () => (await handle.describe()).raw.pendingActivities?.[0]?.lastFailure ?? undefined);
       assert.equal(lastFailure.message, 'Encoded failure');
       assert.ok(lastFailure.encodedAttributes, 'the real message travels encrypted');
       assert.ok(!JSON.stringify(lastFailure).includes(missingProbe), 'the error text (which names the probe) is not readable');

@@ -1,13 +1,13 @@
 // Test-side access to the run's shared stack (started by scripts/run-tests.ts): each test file gets its own
 // database, its own task-queue prefix and its own keys, so files run in parallel without seeing each other.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig, type Config } from '../../config/env.ts';
+import type { Config } from '../../config/env.ts';
 import { createOrm, migrateToLatest, type Orm } from '../../db/orm.ts';
 import { createDataConverter } from '../../temporal/connection.ts';
 import { formatKeyList, generateKey, Keyring, parseKeyList } from '../../security/keyring.ts';
@@ -54,11 +54,6 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
   };
 }
 
-/** A configuration as a deployment would parse it, pointed at the test stack, with isolated queues and keys. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig(testEnvironment(overrides));
-}
-
 export function testKeyring(config: Config): Keyring {
   return new Keyring(parseKeyList(config.security.encryptionKeys!));
 }
@@ -78,5 +73,3 @@ export async function testWorkerConnection(): Promise<NativeConnection> {
   }
   return NativeConnection.connect({ address: stackEnv().temporalAddress });
 }
-
-export const uniqueId = (prefix: string) => `${prefix}-${randomUUID()}`;

@@ -4,7 +4,8 @@
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CloudSyncActivities } from '../../activities/cloud-sync/index.ts';
 import { quickActivity } from '../../contracts/activity-profiles.ts';
-import { nonRetryableCloudSyncErrors, resourceTypeWorkflowId, typeConcurrencyPerAccount } from '../../contracts/cloud-sync.ts';
+import { resourceTypeWorkflowId, typeConcurrencyPerAccount } from '../../contracts/cloud-sync.ts';
+import { nonRetryableCloudSyncFailures } from '../../contracts/failure-types.ts';
 import type { SyncAccountInput, SyncAccountResult } from '../../contracts/cloud-sync.ts';
 import { OpsAccountId, OpsProvider, OpsResourceType } from '../../contracts/search-attributes.ts';
 import { inBatchesOf } from './bounded.ts';
@@ -12,7 +13,7 @@ import { syncResourceType } from './sync-resource-type.ts';
 
 const { planAccountSync } = proxyActivities<CloudSyncActivities>({
   ...quickActivity,
-  retry: { ...quickActivity.retry, nonRetryableErrorTypes: [...nonRetryableCloudSyncErrors] },
+  retry: { ...quickActivity.retry, nonRetryableErrorTypes: [...nonRetryableCloudSyncFailures] },
 });
 
 export async function syncAccount(input: SyncAccountInput): Promise<SyncAccountResult> {

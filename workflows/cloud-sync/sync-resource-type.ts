@@ -5,11 +5,12 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { CloudSyncActivities } from '../../activities/cloud-sync/index.ts';
 import { longListing, quickActivity } from '../../contracts/activity-profiles.ts';
-import { nonRetryableCloudSyncErrors, regionConcurrencyPerType } from '../../contracts/cloud-sync.ts';
+import { regionConcurrencyPerType } from '../../contracts/cloud-sync.ts';
+import { CLOUD_FAILURES, nonRetryableCloudSyncFailures } from '../../contracts/failure-types.ts';
 import type { RegionSyncResult, SyncResourceTypeInput, SyncRunResult } from '../../contracts/cloud-sync.ts';
 import { inBatchesOf } from './bounded.ts';
 
-const nonRetryableErrorTypes = [...nonRetryableCloudSyncErrors];
+const nonRetryableErrorTypes = [...nonRetryableCloudSyncFailures];
 
 const { openSyncRun, recordRegionFailure, finishSyncRun, abandonSyncRun } = proxyActivities<CloudSyncActivities>({
   ...quickActivity,
@@ -33,7 +34,7 @@ function reasonOf(error: unknown): string {
  */
 function endsTheRun(failure: unknown): boolean {
   return isCancellation(failure)
-    || (failure instanceof ActivityFailure && failure.cause instanceof ApplicationFailure && failure.cause.type === 'CloudAccountGoneError');
+    || (failure instanceof ActivityFailure && failure.cause instanceof ApplicationFailure && failure.cause.type === CLOUD_FAILURES.accountGone);
 }
 
 export async function syncResourceType(input: SyncResourceTypeInput): Promise<SyncRunResult> {
