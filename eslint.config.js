@@ -44,6 +44,15 @@ export default tseslint.config(
     { group: ['**/api/**', '**/activities/**', '**/workflows/**', '**/workers/**', '@temporalio/worker', '@temporalio/activity', '@temporalio/workflow'], message: 'services/ may import the Temporal client, contracts/, db/, config/, security/ and temporal/; not api/, activities/, workflows/ or workers/.' },
     { group: ['**/integrations/**/providers/**', '**/integrations/**/emulator/**', '**/integrations/**/fixture-*'], message: 'services/ may use only the public surface of integrations/.' },
   ]),
+  // Nothing outside api/ builds on it: the HTTP layer only consumes services/. The two processes that serve the
+  // API (`opsflow api`, `opsflow up`) are its composition roots and may build the server, nothing else of api/.
+  {
+    // (activities/ and services/ have fences of their own that already keep api/ out.)
+    files: ['bench/**/*.ts', 'workers/**/*.ts', 'db/**/*.ts', 'cli/**/*.ts', 'security/**/*.ts', 'temporal/**/*.ts', 'config/**/*.ts'],
+    ignores: ['cli/api.ts', 'cli/up.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**'], message: 'Only api/ and the processes that serve it (cli/api.ts, cli/up.ts) import api/.' }] }] },
+  },
+  fence(['cli/api.ts', 'cli/up.ts'], [{ group: ['**/api/**', '!**/api/server.ts'], message: 'A process that serves the API builds it with api/server.ts and uses nothing else of api/.' }]),
   fence(['api/**/*.ts'], [
     { group: ['**/activities/**', '**/workers/**', '@temporalio/worker'], message: 'api/ talks to Temporal through services/ only.' },
     // Types only (the client a caller hands to services/): every Temporal call of a route goes through a service.

@@ -4,7 +4,8 @@
 // response schema for its status, which also strips fields the schema does not declare.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Access, Principal } from './auth.ts';
+import type { Access } from './auth.ts';
+import type { Principal } from '../security/tokens.ts';
 import { UnprocessableError, type FieldIssue } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

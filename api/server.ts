@@ -7,7 +7,7 @@ import type { Config } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import type { SecretBox } from '../security/secrets.ts';
 import { buildApp } from './app.ts';
-import type { TokenIssuer } from './auth.ts';
+import type { TokenIssuer } from '../security/tokens.ts';
 import type { Codec } from './codec.ts';
 import { prometheusEndpoint } from './metrics.ts';
 import type { RouteDefinition } from './route.ts';
@@ -72,7 +72,9 @@ export function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
         if (!status.ok) throw new Error(status.reason ?? 'database check failed');
       },
       async temporal() {
-        await deps.temporal.connection.workflowService.getSystemInfo({});
+        // A deadline of its own, so the call ends rather than keep retrying on a connection that may be closed next.
+        const connection = deps.temporal.connection;
+        await connection.withDeadline(Date.now() + 2_500, () => connection.workflowService.getSystemInfo({}));
       },
     },
     routes: domainRoutes(deps),

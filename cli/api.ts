@@ -1,6 +1,6 @@
 // `opsflow api`: the HTTP API alone (production: run several behind a load balancer).
 import { loadConfig } from '../config/env.ts';
-import { createLogger } from '../api/logging.ts';
+import { createLogger } from '../security/logging.ts';
 import { buildApiServer } from '../api/server.ts';
 import { migrateToLatest } from '../db/orm.ts';
 import { createServices, startReconciler } from '../services/index.ts';

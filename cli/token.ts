@@ -1,6 +1,6 @@
 // `opsflow token create`: issues an API bearer token for a subject and role.
 import { loadConfig } from '../config/env.ts';
-import { isRole, ROLES } from '../api/auth.ts';
+import { isRole, ROLES } from '../security/tokens.ts';
 import { openTokenIssuer } from '../workers/local-state.ts';
 import { UsageError, type CliCommand } from './command.ts';
 

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/env.ts';
 import { statePaths } from '../config/paths.ts';
 import { ALL_TASK_QUEUES } from '../contracts/task-queues.ts';
-import { createLogger } from '../api/logging.ts';
+import { createLogger } from '../security/logging.ts';
 import { buildApiServer } from '../api/server.ts';
 import { migrateToLatest } from '../db/orm.ts';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres.ts';

@@ -24,7 +24,7 @@ export const workerCommand: CliCommand = {
     // Loaded after the arguments and the environment are known to be good: they pull in the whole worker stack.
     const [{ createLogger }, { createOrm, migrateToLatest }, { connectWorkerConnection, temporalTarget }, { createWorkers, runWorkersUntil }, { installTemporalRuntime }] =
       await Promise.all([
-        import('../api/logging.ts'),
+        import('../security/logging.ts'),
         import('../db/orm.ts'),
         import('../temporal/connection.ts'),
         import('../workers/worker.ts'),

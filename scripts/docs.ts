@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { envSchema, loadConfig } from '../config/env.ts';
-import { createTokenIssuer } from '../api/auth.ts';
+import { createTokenIssuer } from '../security/tokens.ts';
 import { buildApiServer } from '../api/server.ts';
 import { renderApiReferenceMarkdown } from '../api/reference.ts';
 import type { OpenApiDocument } from '../api/openapi.ts';

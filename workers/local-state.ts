@@ -7,7 +7,7 @@ import type { Config } from '../config/env.ts';
 import { statePaths } from '../config/paths.ts';
 import { loadKeyring, type Keyring } from '../security/keyring.ts';
 import { readOrCreateSecretFile } from '../security/generated-secret-file.ts';
-import { createTokenIssuer, type TokenIssuer } from '../api/auth.ts';
+import { createTokenIssuer, type TokenIssuer } from '../security/tokens.ts';
 
 export function openKeyring(config: Config): Keyring {
   return loadKeyring({ keys: config.security.encryptionKeys, keyFile: statePaths(config.home).encryptionKeyFile });

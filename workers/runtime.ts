@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env.ts';
 import type { Keyring } from '../security/keyring.ts';
 import { createSecretBox, type SecretBox } from '../security/secrets.ts';
-import type { TokenIssuer } from '../api/auth.ts';
+import type { TokenIssuer } from '../security/tokens.ts';
 import { createOrm, type Orm } from '../db/orm.ts';
 import { connectClient } from '../temporal/connection.ts';
 import { databaseUrl, openKeyring, openTokenIssuer } from './local-state.ts';

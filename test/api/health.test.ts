@@ -49,7 +49,7 @@ describe('health endpoints', () => {
   it('/readyz answers 503 naming PostgreSQL once it is stopped, without its error text', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'opsflow-readyz-'));
     const port = await freePort();
-    const postgres = await startEmbeddedPostgres({ dataDir, port, database: 'readyz' });
+    const postgres = await startEmbeddedPostgres({ dataDir, port, database: 'readyz', ephemeral: true });
     const orm = await createOrm(postgres.url);
     // As `opsflow api` starts: migrations first, which also opens the pool the readiness check uses.
     await migrateToLatest(orm);

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { loadConfig, type Config } from '../../config/env.ts';
 import { buildApp, type AppDeps } from '../../api/app.ts';
-import { createTokenIssuer, type Role, type TokenIssuer } from '../../api/auth.ts';
+import { createTokenIssuer, type Role, type TokenIssuer } from '../../security/tokens.ts';
 import { UnprocessableError } from '../../api/errors.ts';
 import { ConflictError, NotFoundError } from '../../services/errors.ts';
 import { defineRoute, type RouteDefinition } from '../../api/route.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { createLogger, REDACT_PATHS, redactUrl } from '../../api/logging.ts';
+import { createLogger, REDACT_PATHS, redactUrl } from '../../security/logging.ts';
 import { issuer, makeApp } from './helpers.ts';
 
 function capture() {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createTokenIssuer } from '../../api/auth.ts';
+import { createTokenIssuer } from '../../security/tokens.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'opsflow.mjs');
 
