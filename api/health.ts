@@ -9,7 +9,7 @@ export interface ReadinessChecks {
   temporal(): Promise<void>;
 }
 
-const CHECK_TIMEOUT_MS = 3000;
+const CHECK_TIMEOUT_MS = 5000;
 
 const checkState = z.enum(['ok', 'failed']);
 const readinessSchema = z

@@ -72,9 +72,11 @@ export function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
         if (!status.ok) throw new Error(status.reason ?? 'database check failed');
       },
       async temporal() {
-        // A deadline of its own, so the call ends rather than keep retrying on a connection that may be closed next.
+        // A deadline well inside the readiness timeout: the client retries an unreachable server with backoff and
+        // only gives up at the first retry after the deadline, so the call must settle (no retry timer left) before
+        // /readyz answers; a retry firing after the connection closed would throw in a timer.
         const connection = deps.temporal.connection;
-        await connection.withDeadline(Date.now() + 2_500, () => connection.workflowService.getSystemInfo({}));
+        await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));
       },
     },
     routes: domainRoutes(deps),
