@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deliverWebhook, WebhookDeliveryError, type WebhookEventBody } from '../../integrations/cmdb/webhook.ts';
 import { CloudRequestError, isCloudError } from '../../integrations/clouds/errors.ts';
+import type { CloudSession } from '../../integrations/clouds/provider.ts';
 import { awsProvider } from '../../integrations/clouds/providers/aws/index.ts';
 import { aliyunProvider } from '../../integrations/clouds/providers/aliyun/index.ts';
 import { OutboundPolicy } from '../../integrations/outbound/policy.ts';
@@ -22,7 +23,7 @@ const event: WebhookEventBody = {
   receivedAt: new Date(0).toISOString(),
 };
 const denyLoopback = new OutboundPolicy({ allow: [], deny: ['127.0.0.0/8', '::1/128'] });
-/** Checks nothing before the call, so only the sockets' own lookup can refuse: proves the SDK uses it. */
+/** Checks nothing before the call, so only the sockets' own lookup can refuse. */
 class LookupOnlyPolicy extends OutboundPolicy {
   override async assertAllowed(): Promise<void> {}
 }
@@ -76,35 +77,26 @@ describe('cloud endpoint overrides through the policy', () => {
   const aws = { accessKeyId: 'AKIAOUTBOUNDTEST0001', secretAccessKey: 'not-a-real-secret-access-key' };
   const aliyun = { accessKeyId: 'LTAIoutboundtest', accessKeySecret: 'not-a-real-access-key-secret' };
 
-  test('AWS: a denied endpoint is a CloudRequestError and is never called', async () => {
-    const fake = await endpoint(200, {}, '');
-    const session = awsProvider.connect({ credentials: aws, endpoint: fake.url, outbound: denyLoopback });
-    const error = await session.listRegions().catch((caught: unknown) => caught);
-    session.close();
-    assert.ok(error instanceof CloudRequestError, String(error));
-    assert.match(error.message, /in OPSFLOW_OUTBOUND_DENY/);
-    assert.deepEqual(fake.requests, []);
-  });
-
-  test('AWS: the SDK\'s sockets resolve the endpoint through the policy, so a name refused at connect time is not called', async () => {
-    const fake = await endpoint(200, {}, '');
-    const session = awsProvider.connect({ credentials: aws, endpoint: fake.url.replace('127.0.0.1', 'localhost'), outbound: new LookupOnlyPolicy({ allow: [], deny: ['127.0.0.0/8', '::1/128'] }) });
-    const error = await session.listRegions().catch((caught: unknown) => caught);
-    session.close();
-    assert.ok(error instanceof CloudRequestError, String(error));
-    assert.match(error.message, /in OPSFLOW_OUTBOUND_DENY/);
-    assert.deepEqual(fake.requests, []);
-  });
-
-  test('Alibaba: a denied endpoint is a CloudRequestError and is never called', async () => {
-    const fake = await endpoint(200, {}, '');
-    const session = aliyunProvider.connect({ credentials: aliyun, endpoint: fake.url, outbound: denyLoopback });
-    const error = await session.listRegions().catch((caught: unknown) => caught);
-    session.close();
-    assert.ok(error instanceof CloudRequestError, String(error));
-    assert.match(error.message, /in OPSFLOW_OUTBOUND_DENY/);
-    assert.deepEqual(fake.requests, []);
-  });
+  const refusals: Array<{ what: string; connect: (url: string) => CloudSession }> = [
+    { what: 'AWS: a denied endpoint', connect: (url) => awsProvider.connect({ credentials: aws, endpoint: url, outbound: denyLoopback }) },
+    {
+      // Nothing is checked before the call, so only the SDK's sockets resolving through the policy can refuse.
+      what: 'AWS: an endpoint name refused at connect time',
+      connect: (url) => awsProvider.connect({ credentials: aws, endpoint: url.replace('127.0.0.1', 'localhost'), outbound: new LookupOnlyPolicy({ allow: [], deny: ['127.0.0.0/8', '::1/128'] }) }),
+    },
+    { what: 'Alibaba: a denied endpoint', connect: (url) => aliyunProvider.connect({ credentials: aliyun, endpoint: url, outbound: denyLoopback }) },
+  ];
+  for (const { what, connect } of refusals) {
+    test(`${what} is a CloudRequestError and is never called`, async () => {
+      const fake = await endpoint(200, {}, '');
+      const session = connect(fake.url);
+      const error = await session.listRegions().catch((caught: unknown) => caught);
+      session.close();
+      assert.ok(error instanceof CloudRequestError, String(error));
+      assert.match(error.message, /in OPSFLOW_OUTBOUND_DENY/);
+      assert.deepEqual(fake.requests, []);
+    });
+  }
 
   for (const provider of ['aws', 'aliyun'] as const) {
     test(`${provider}: an endpoint that is not the provider's API is described, its page not copied`, async () => {
