@@ -4,6 +4,7 @@ import type { Config } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import type { CloudRegistry } from '../integrations/clouds/registry.ts';
 import type { SecretBox } from '../security/secrets.ts';
+import type { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import type { TaskQueueName } from '../contracts/task-queues.ts';
 import { createProbeActivities } from './probe.ts';
 import { createCloudSyncActivities } from './cloud-sync/index.ts';
@@ -17,6 +18,8 @@ export interface ActivityContext {
   secrets: SecretBox;
   workerIdentity: string;
   clouds: CloudRegistry;
+  /** Every call to an address a user configured (CMDB, webhooks; cloud endpoints through `clouds`) goes through it. */
+  outbound: OutboundPolicy;
 }
 
 export type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
@@ -27,8 +30,8 @@ export const ACTIVITY_FACTORIES: Record<TaskQueueName, readonly ActivityFactory[
     ({ orm, clouds, secrets, config }) => createCloudSyncActivities({ orm, clouds, secrets, pageSize: config.clouds.syncPageSize }),
   ],
   cmdb: [
-    ({ orm, secrets, config }) => createCmdbWatchActivities({ orm, secrets, config }),
-    ({ orm, secrets }) => createCmdbReplayActivities({ orm, secrets }),
+    ({ orm, secrets, config, outbound }) => createCmdbWatchActivities({ orm, secrets, config, outbound }),
+    ({ orm, secrets, outbound }) => createCmdbReplayActivities({ orm, secrets, outbound }),
   ],
   deploy: [],
   dr: [],

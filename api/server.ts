@@ -18,6 +18,7 @@ import { cmdbSourceRoutes } from './routes/cmdb-sources.ts';
 import { cmdbEventRoutes } from './routes/cmdb-events.ts';
 import { createCloudRegistry, type CloudRegistry } from '../integrations/clouds/registry.ts';
 import { createServices, type Services } from '../services/index.ts';
+import { OutboundPolicy } from '../integrations/outbound/policy.ts';
 
 export interface ApiServerDeps {
   config: Config;
@@ -33,20 +34,23 @@ export interface ApiServerDeps {
   workerMetricsUrl?: string;
   /** Cloud providers of this process (workers/runtime.ts builds it from the config); the built-ins when omitted. */
   clouds?: CloudRegistry;
+  /** The process's outbound policy (workers/runtime.ts builds it); built from the config when omitted. */
+  outbound?: OutboundPolicy;
   /** The domain services, when the caller shares them (with its reconciler, its demo); built from the deps above otherwise. */
   services?: Services;
 }
 
 /** The registry handed to the cloud routes: the process's own, or the built-ins, made on first use. */
-function cloudRegistryOf(deps: ApiServerDeps): () => Promise<CloudRegistry> {
+function cloudRegistryOf(deps: ApiServerDeps, outbound: OutboundPolicy): () => Promise<CloudRegistry> {
   let registry: Promise<CloudRegistry> | undefined = deps.clouds ? Promise.resolve(deps.clouds) : undefined;
-  return () => (registry ??= createCloudRegistry());
+  return () => (registry ??= createCloudRegistry({ outbound }));
 }
 
 /** Every domain route of the API, in the order the OpenAPI document lists them. */
 export function domainRoutes(deps: ApiServerDeps): RouteDefinition[] {
-  const clouds = cloudRegistryOf(deps);
-  const services = deps.services ?? createServices({ config: deps.config, orm: deps.orm, temporal: deps.temporal, secrets: deps.secrets, clouds });
+  const outbound = deps.outbound ?? new OutboundPolicy(deps.config.outbound);
+  const clouds = cloudRegistryOf(deps, outbound);
+  const services = deps.services ?? createServices({ config: deps.config, orm: deps.orm, temporal: deps.temporal, secrets: deps.secrets, clouds, outbound });
   return [
     ...probeRoutes(services.probes),
     ...cloudAccountRoutes(services.cloudAccounts),

@@ -8,6 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Orm } from '../db/orm.ts';
 import { applyTopologyChanges } from '../db/repositories/cmdb/cmdb-mirror.ts';
 import { CmdbClient } from '../integrations/cmdb/client.ts';
+import { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import { startCmdbEmulator } from '../integrations/cmdb/emulator/server.ts';
 import { CmdbChangeGenerator } from '../integrations/cmdb/emulator/change-generator.ts';
 import { CMDB_REPLAY_RESOURCES, effectiveFields, type CmdbReplayResource } from '../contracts/cmdb.ts';
@@ -43,9 +44,10 @@ export const cmdbBenchmark: Benchmark = {
     const out = (line: string) => process.stdout.write(`${line}\n`);
     try {
       const { config, orm, keyring, client, connection } = stack;
+      const outbound = new OutboundPolicy(config.outbound);
       const bundle = await bundleWorkflows();
       const startWorkers = async () => {
-        const workers: Worker[] = await createWorkers({ config, connection, keyring, orm, workflowBundle: bundle }, ['cmdb']);
+        const workers: Worker[] = await createWorkers({ config, connection, keyring, orm, workflowBundle: bundle, outbound }, ['cmdb']);
         const stop = new AbortController();
         const running = runWorkersUntil(workers, stop.signal);
         return async () => {
@@ -67,6 +69,7 @@ export const cmdbBenchmark: Benchmark = {
         secrets: createSecretBox(keyring),
         taskQueuePrefix: config.temporal.taskQueuePrefix,
         retentionSeconds: config.cmdb.retentionSeconds,
+        outbound,
       });
       const source = await sources.create({
         name: 'bench',
@@ -112,7 +115,7 @@ export const cmdbBenchmark: Benchmark = {
       const cpuShareA = (cpu.user + cpu.system) / 1e6 / secondsA;
 
       // (b) the limit: the same events from the same bookmarks, straight into the same mirror tables.
-      const direct = new CmdbClient({ baseUrl: emulator.url, access: { style: 'esb', ...AUTH } });
+      const direct = new CmdbClient({ baseUrl: emulator.url, access: { style: 'esb', ...AUTH }, outbound });
       const directSource = randomUUID();
       const startedB = performance.now();
       let directCount = 0;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { CloudAccount, cloudAccountCredentialsContext } from '../db/entities/cloud-sync/cloud-account.ts';
 import { simProvider } from '../integrations/clouds/providers/sim/index.ts';
+import { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import type { NormalizedResource, ResourceType } from '../integrations/clouds/provider.ts';
 import { createSecretBox } from '../security/secrets.ts';
 import { createWorkers, runWorkersUntil } from '../workers/worker.ts';
@@ -22,7 +23,8 @@ const instancesPerRegion = (large: boolean) => (large ? 86_000 : 8_600);
 const baselineSample = 10_000;
 
 async function* simulatedResources(credentials: object): AsyncGenerator<NormalizedResource[]> {
-  const session = simProvider.connect({ credentials: credentials as never, pageSize: 1000 });
+  // The simulated provider dials nothing; the policy is the default one.
+  const session = simProvider.connect({ credentials: credentials as never, pageSize: 1000, outbound: new OutboundPolicy({ allow: [], deny: [] }) });
   for (const region of await session.listRegions()) {
     for (const type of types) {
       let token: string | undefined;

@@ -31,10 +31,17 @@ export const CMDB_FAILURES = {
   invalidResponse: 'CmdbInvalidResponseError',
   /** A webhook receiver did not accept an event: retried with backoff until the attempt limit dead-letters it. */
   sinkUnavailable: 'CmdbSinkUnavailable',
+  /** The outbound policy refused the CMDB address, or CMDB answered a redirect: only a configuration change helps. */
+  outboundRefused: 'CmdbOutboundRefusedError',
 } as const;
 
 /**
  * CMDB refuses a watcher for a reason only a person can fix: the watcher reports it as its state and waits for a
  * resync instead of retrying. (Not in the watchers' retry policies: a long-running watcher must not fail for it.)
  */
-export const nonRetryableCmdbFailures: readonly string[] = [CMDB_FAILURES.auth, CMDB_FAILURES.permission, CMDB_FAILURES.invalidResponse];
+export const nonRetryableCmdbFailures: readonly string[] = [
+  CMDB_FAILURES.auth,
+  CMDB_FAILURES.permission,
+  CMDB_FAILURES.invalidResponse,
+  CMDB_FAILURES.outboundRefused,
+];

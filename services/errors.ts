@@ -36,18 +36,23 @@ export class ConflictError extends Error {
   }
 }
 
-/** A dependency (Temporal) refused or could not be reached; the message says what was left unchanged. */
+/**
+ * A dependency (Temporal) refused or could not be reached. The message says which dependency refused what and what
+ * was left unchanged, and is what the caller sees; the dependency's own error text may name internals (namespaces,
+ * addresses, ids), so it is kept apart in `reason`, for the operator's log only.
+ */
 export class DependencyUnavailableError extends Error {
   readonly dependency: string;
-  constructor(dependency: string, message: string) {
-    super(message);
+  readonly reason: string | undefined;
+  constructor(dependency: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'DependencyUnavailableError';
     this.dependency = dependency;
+    this.reason = cause === undefined ? undefined : cause instanceof Error ? cause.message : String(cause);
   }
 
   /** Temporal refused `what` (e.g. `start the sync`); the caller made sure that nothing was changed. */
   static temporalRefused(what: string, error: unknown): DependencyUnavailableError {
-    const reason = error instanceof Error ? error.message : String(error);
-    return new DependencyUnavailableError('temporal', `Temporal refused to ${what}; nothing was changed: ${reason}`);
+    return new DependencyUnavailableError('temporal', `Temporal refused to ${what}; nothing was changed`, error);
   }
 }

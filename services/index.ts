@@ -6,6 +6,7 @@ import type { Config } from '../config/env.ts';
 import type { Orm } from '../db/orm.ts';
 import type { CloudRegistry } from '../integrations/clouds/registry.ts';
 import type { SecretBox } from '../security/secrets.ts';
+import type { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import { createCloudAccountService } from './cloud-sync/accounts.ts';
 import { createCmdbSourceService } from './cmdb/sources.ts';
 import { createProbeService } from './probe/probes.ts';
@@ -17,15 +18,17 @@ export interface ServiceDeps {
   secrets: SecretBox;
   /** The cloud providers of this process, made on first use. */
   clouds: () => Promise<CloudRegistry>;
+  /** The process's outbound policy: addresses it refuses are refused at create and change time. */
+  outbound: OutboundPolicy;
 }
 
 export function createServices(deps: ServiceDeps) {
-  const { orm, temporal, secrets, config } = deps;
+  const { orm, temporal, secrets, config, outbound } = deps;
   const taskQueuePrefix = config.temporal.taskQueuePrefix;
   return {
     probes: createProbeService({ orm, temporal, taskQueuePrefix }),
-    cloudAccounts: createCloudAccountService({ orm, temporal, secrets, clouds: deps.clouds, taskQueuePrefix }),
-    cmdbSources: createCmdbSourceService({ orm, temporal, secrets, taskQueuePrefix, retentionSeconds: config.cmdb.retentionSeconds }),
+    cloudAccounts: createCloudAccountService({ orm, temporal, secrets, clouds: deps.clouds, taskQueuePrefix, outbound }),
+    cmdbSources: createCmdbSourceService({ orm, temporal, secrets, taskQueuePrefix, retentionSeconds: config.cmdb.retentionSeconds, outbound }),
   };
 }
 

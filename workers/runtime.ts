@@ -9,10 +9,11 @@ import { createOrm, type Orm } from '../db/orm.ts';
 import { connectClient } from '../temporal/connection.ts';
 import { databaseUrl, openKeyring, openTokenIssuer } from './local-state.ts';
 import { createCloudRegistry, type CloudRegistry } from '../integrations/clouds/registry.ts';
+import { OutboundPolicy } from '../integrations/outbound/policy.ts';
 
 /** The cloud providers this process offers: OPSFLOW_CLOUD_PROVIDERS of the built-ins and OPSFLOW_CLOUD_PLUGINS. */
-export function openCloudRegistry(config: Config): Promise<CloudRegistry> {
-  return createCloudRegistry({ enabled: config.clouds.providers, plugins: config.clouds.plugins, baseDir: process.cwd() });
+export function openCloudRegistry(config: Config, outbound: OutboundPolicy): Promise<CloudRegistry> {
+  return createCloudRegistry({ enabled: config.clouds.providers, plugins: config.clouds.plugins, baseDir: process.cwd(), outbound });
 }
 
 export interface Runtime {
@@ -23,12 +24,15 @@ export interface Runtime {
   orm: Orm;
   temporal: Client;
   clouds: CloudRegistry;
+  /** OPSFLOW_OUTBOUND_ALLOW / _DENY as a policy, for every call to an address a user configured. */
+  outbound: OutboundPolicy;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: Config, options: { databaseUrl?: string } = {}): Promise<Runtime> {
   const keyring = openKeyring(config);
-  const clouds = await openCloudRegistry(config);
+  const outbound = new OutboundPolicy(config.outbound);
+  const clouds = await openCloudRegistry(config, outbound);
   const orm = await createOrm(options.databaseUrl ?? databaseUrl(config));
   let temporal: Client;
   try {
@@ -45,6 +49,7 @@ export async function openRuntime(config: Config, options: { databaseUrl?: strin
     orm,
     temporal,
     clouds,
+    outbound,
     async close() {
       // The database pool must be closed even if Temporal is already gone, or its idle connections would
       // error out when PostgreSQL stops.

@@ -11,6 +11,7 @@ import { createDataConverter, FAILURE_CONVERTER_PATH } from '../temporal/connect
 import type { CloudRegistry } from '../integrations/clouds/registry.ts';
 import { activitiesFor, type ActivityContext } from '../activities/registry.ts';
 import { openCloudRegistry } from './runtime.ts';
+import { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import { taskQueueName, type TaskQueueName } from '../contracts/task-queues.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   identity?: string;
   /** Cloud providers; built from OPSFLOW_CLOUD_PROVIDERS / OPSFLOW_CLOUD_PLUGINS when omitted. */
   clouds?: CloudRegistry;
+  /** The outbound policy; built from OPSFLOW_OUTBOUND_ALLOW / _DENY when omitted. */
+  outbound?: OutboundPolicy;
 }
 
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -44,8 +47,9 @@ export async function createWorkers(deps: WorkerDeps, queues: readonly TaskQueue
   const workflowBundle = deps.workflowBundle ?? (await bundleWorkflows());
   const identity = deps.identity ?? `opsflow-worker@${hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(deps.keyring);
-  const clouds = deps.clouds ?? (await openCloudRegistry(deps.config));
-  const context: ActivityContext = { config: deps.config, orm: deps.orm, secrets: createSecretBox(deps.keyring), workerIdentity: identity, clouds };
+  const outbound = deps.outbound ?? new OutboundPolicy(deps.config.outbound);
+  const clouds = deps.clouds ?? (await openCloudRegistry(deps.config, outbound));
+  const context: ActivityContext = { config: deps.config, orm: deps.orm, secrets: createSecretBox(deps.keyring), workerIdentity: identity, clouds, outbound };
   return Promise.all(
     queues.map((queue) => {
       const taskQueue = taskQueueName(deps.config.temporal.taskQueuePrefix, queue);

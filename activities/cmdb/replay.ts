@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.ts';
 import type { SecretBox } from '../../security/secrets.ts';
+import type { OutboundPolicy } from '../../integrations/outbound/policy.ts';
 import { CmdbSource, cmdbSinkSecretContext } from '../../db/entities/cmdb/cmdb-source.ts';
 import {
   clearSinkTrouble,
@@ -25,6 +26,7 @@ import { CMDB_FAILURES } from '../../contracts/failure-types.ts';
 export interface CmdbReplayActivityDeps {
   orm: Orm;
   secrets: SecretBox;
+  outbound: OutboundPolicy;
 }
 
 const TOPOLOGY_BATCH = 1000;
@@ -34,7 +36,7 @@ const CALL_BUDGET_MS = 20_000;
 
 type WebhookSink = Extract<CmdbStoredSink, { type: 'webhook' }>;
 
-export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityDeps) {
+export function createCmdbReplayActivities({ orm, secrets, outbound }: CmdbReplayActivityDeps) {
   /** One transaction: lock the position, read the next events, apply them, move the position. */
   async function replayInTransaction(
     sourceId: string,
@@ -79,16 +81,17 @@ export function createCmdbReplayActivities({ orm, secrets }: CmdbReplayActivityD
       detail: event.detail,
       receivedAt: event.receivedAt.toISOString(),
     };
-    await deliverWebhook(sink.url, secret, body, { signal });
+    await deliverWebhook(outbound, sink.url, secret, body, { signal });
   }
 
   /**
    * A failed delivery is recorded on the event; below the attempt limit the activity fails so Temporal retries it
-   * with backoff (the sink's position stays, so order holds); at the limit the event becomes a dead letter.
+   * with backoff (the sink's position stays, so order holds); at the limit, or at once when the outbound policy
+   * refused the call (a retry would be refused the same way), the event becomes a dead letter to redrive once fixed.
    */
   async function deliveryFailed(sink: WebhookSink, event: StoredCmdbEvent, error: WebhookDeliveryError): Promise<'dead'> {
     const attempts = (event.sinkStates[sink.id]?.attempts ?? 0) + 1;
-    const dead = attempts >= sink.maxAttempts;
+    const dead = attempts >= sink.maxAttempts || !error.retryable;
     await recordSinkTrouble(orm, event.id, sink.id, { state: dead ? 'dead' : 'failed', attempts, lastError: error.message, at: new Date().toISOString() });
     if (dead) return 'dead';
     throw ApplicationFailure.retryable(`${error.message} (attempt ${attempts} of ${sink.maxAttempts})`, CMDB_FAILURES.sinkUnavailable);

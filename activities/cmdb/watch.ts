@@ -4,6 +4,7 @@
 import type { Orm } from '../../db/orm.ts';
 import type { SecretBox } from '../../security/secrets.ts';
 import type { Config } from '../../config/env.ts';
+import type { OutboundPolicy } from '../../integrations/outbound/policy.ts';
 import { CmdbCursorExpiredError, CmdbError, CmdbStartFromOutOfRangeError } from '../../integrations/cmdb/errors.ts';
 import { nonRetryableCmdbFailures } from '../../contracts/failure-types.ts';
 import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
@@ -19,6 +20,7 @@ export interface CmdbWatchActivityDeps {
   orm: Orm;
   secrets: SecretBox;
   config: Config;
+  outbound: OutboundPolicy;
 }
 
 export interface CmdbResourceRef {
@@ -49,7 +51,7 @@ function refusal(error: unknown): string | undefined {
   return error instanceof CmdbError && nonRetryableCmdbFailures.includes(error.name) ? error.message : undefined;
 }
 
-export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchActivityDeps) {
+export function createCmdbWatchActivities({ orm, secrets, config, outbound }: CmdbWatchActivityDeps) {
   const retentionSeconds = config.cmdb.retentionSeconds;
   const resumeMargin = Math.min(MAX_RESUME_MARGIN_SECONDS, Math.floor(retentionSeconds / 4));
 
@@ -82,7 +84,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
   return {
     /** One long poll from the stored cursor; the batch and the new cursor are committed together. */
     async pollCmdbResource(ref: CmdbResourceRef): Promise<CmdbPollOutcome> {
-      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      const opened = await openCmdbSource(orm, secrets, outbound, ref.sourceId);
       if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
       const position = await ensureCursorRow(orm, ref.sourceId, ref.resource);
       if (!position.cursor || position.relistRequested) return { kind: 'needs-start' };
@@ -143,7 +145,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
      * cursor. Out of range (CMDB's window is shorter than configured) means a re-list is needed.
      */
     async resumeCmdbResource(ref: CmdbResourceRef & { startFrom: number }): Promise<CmdbPollOutcome> {
-      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      const opened = await openCmdbSource(orm, secrets, outbound, ref.sourceId);
       if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
       const requestedAt = new Date();
       try {
@@ -167,7 +169,7 @@ export function createCmdbWatchActivities({ orm, secrets, config }: CmdbWatchAct
      * events the mirror has not applied yet are superseded by the listing, so its position moves past them.
      */
     async startCmdbResource(ref: CmdbResourceRef): Promise<CmdbPollOutcome> {
-      const opened = await openCmdbSource(orm, secrets, ref.sourceId);
+      const opened = await openCmdbSource(orm, secrets, outbound, ref.sourceId);
       if (!opened || !watchedResource(opened.source, ref.resource)) return { kind: 'source-gone' };
       await ensureCursorRow(orm, ref.sourceId, ref.resource);
       const request = watchRequest(opened, ref.resource);

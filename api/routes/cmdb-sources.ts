@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { CmdbSource } from '../../db/entities/cmdb/cmdb-source.ts';
 import { maskSecret } from '../../security/secrets.ts';
+import { maskUrl } from '../../integrations/outbound/masked-url.ts';
 import {
   CMDB_API_STYLES,
   CMDB_REPLAY_RESOURCES,
@@ -30,7 +31,7 @@ const sinkSpec = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('webhook'),
     id: z.uuid().optional().describe('PATCH: keep this existing sink (its secret may then be omitted).'),
-    url: httpUrlSchema.describe('http(s) URL that receives each event as a signed JSON POST.'),
+    url: httpUrlSchema.describe('http(s) URL that receives each event as a signed JSON POST. Answers show it without userinfo and with query values as ****; sending that form back keeps the stored URL.'),
     secret: z.string().min(8).optional().describe('HMAC-SHA256 key of the X-Opsflow-Signature header. Sealed at rest, never returned.'),
     maxAttempts: z.number().int().min(1).max(100).optional().describe(`Attempts before an event is dead-lettered (default ${DEFAULT_WEBHOOK_MAX_ATTEMPTS}).`),
   }),
@@ -83,7 +84,7 @@ const watchedView = z.object({
 const sinkView = z.object({
   id: z.uuid(),
   type: z.enum(['topology', 'webhook', 'cloud-link']),
-  url: z.string().optional(),
+  url: z.string().optional().describe('Masked: no userinfo, query values shown as ****.'),
   secret: z.string().optional().describe('Masked.'),
   maxAttempts: z.number().int().optional(),
   replayWorkflowId: z.string(),
@@ -158,7 +159,7 @@ function view(source: CmdbSource): SourceView {
     sinks: source.sinks.map((sink) => ({
       id: sink.id,
       type: sink.type,
-      ...(sink.type === 'webhook' ? { url: sink.url, secret: maskSecret('********'), maxAttempts: sink.maxAttempts } : {}),
+      ...(sink.type === 'webhook' ? { url: maskUrl(sink.url), secret: maskSecret('********'), maxAttempts: sink.maxAttempts } : {}),
       replayWorkflowId: cmdbReplayWorkflowId(source.id, sink.id),
     })),
     createdAt: source.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 // Typed failures of cloud adapters. Every provider maps its SDK's errors onto these, so activities and
 // retry policies decide on `name` alone (contracts/failure-types.ts). Messages say what to do and never carry credentials.
 import { CLOUD_FAILURES } from '../../contracts/failure-types.ts';
+import { OutboundRefusedError } from '../outbound/policy.ts';
 
 export interface CloudErrorContext {
   provider: string;
@@ -100,6 +101,25 @@ export function requireResponseList<T>(list: T[] | undefined, field: string, clo
     throw new CloudResponseError(`the ${context.operation} response has no ${field} list; the endpoint did not answer like ${cloud}`, context);
   }
   return list;
+}
+
+/**
+ * The outbound policy refused the account's endpoint override (before the call, or when its name resolved to a
+ * refused address): a request error, which no retry fixes; the account's endpoint or the policy has to change.
+ */
+export function outboundRefusal(error: unknown, context: CloudErrorContext): CloudRequestError | undefined {
+  if (!(error instanceof OutboundRefusedError)) return undefined;
+  return new CloudRequestError(`the endpoint is not called: ${error.message}`, context);
+}
+
+const PROVIDER_MESSAGE_CHARS = 200;
+
+/**
+ * A provider's own error message (the Message field of its error answer), bounded: an endpoint override may be
+ * something other than the provider, and an error ends up in sync runs that every viewer reads.
+ */
+export function providerMessage(text: string): string {
+  return text.length > PROVIDER_MESSAGE_CHARS ? `${text.slice(0, PROVIDER_MESSAGE_CHARS)}…` : text;
 }
 
 export function isCloudError(error: unknown): error is CloudError {

@@ -1,6 +1,7 @@
 // The contract every cloud adapter implements: resource types, the normalized resource shape that the
 // inventory stores, the required CloudProvider/CloudSession interfaces and the optional capabilities.
 import { z } from 'zod';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 
 export const resourceTypes = [
   'instance',
@@ -153,6 +154,14 @@ export interface ResourcePage {
   nextPageToken?: string;
 }
 
+/**
+ * Bound of one provider API call, below the heartbeat timeout of longListing (10 s), the profile of the listings
+ * that make these calls: a call never outlives an attempt Temporal has given up on and retried elsewhere.
+ */
+export const CLOUD_CALL_TIMEOUT_MS = 8_000;
+/** Bound of opening the connection, inside CLOUD_CALL_TIMEOUT_MS. */
+export const CLOUD_CONNECT_TIMEOUT_MS = 5_000;
+
 /** A connection to one account. Sessions hold SDK clients; close() releases them. */
 export interface CloudSession {
   listRegions(): Promise<string[]>;
@@ -164,6 +173,12 @@ export interface ConnectOptions<Credentials> {
   credentials: Credentials;
   /** Overrides the provider's public endpoints (private clouds, emulators, tests), e.g. http://127.0.0.1:5000. */
   endpoint?: string;
+  /**
+   * The process's outbound policy. A provider calls an endpoint override only through it (the host checked before
+   * the first call, and where its SDK allows, every connection's resolved address); the public endpoints are not
+   * user-configured and are not subject to it.
+   */
+  outbound: OutboundPolicy;
   /** Preferred page size; providers clamp it to what each API accepts. */
   pageSize?: number;
 }

@@ -18,6 +18,7 @@ import type { CapabilityTable, CloudProvider, CloudSession, ResourceType } from 
 import { awsProvider } from './providers/aws/index.ts';
 import { aliyunProvider } from './providers/aliyun/index.ts';
 import { simProvider } from './providers/sim/index.ts';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 
 // Providers are stored with their credential type erased: credentials arrive as decrypted JSON and are
 // parsed by the provider's own schema in connect().
@@ -109,6 +110,8 @@ export interface CloudRegistry {
 }
 
 export interface CloudRegistryOptions {
+  /** The process's outbound policy, handed to every provider's connect() for its endpoint override. */
+  outbound: OutboundPolicy;
   /** Provider ids to enable, built-in or plugin; default: all of them. */
   enabled?: string[];
   /** npm package names or filesystem paths (relative to `baseDir`) of third-party providers. */
@@ -175,7 +178,7 @@ export async function loadProviderPlugin(specifier: string, baseDir = process.cw
   return candidate as AnyCloudProvider;
 }
 
-export async function createCloudRegistry(options: CloudRegistryOptions = {}): Promise<CloudRegistry> {
+export async function createCloudRegistry(options: CloudRegistryOptions): Promise<CloudRegistry> {
   const providers = new Map<string, AnyCloudProvider>(builtInProviders.map((provider) => [provider.id, provider]));
   for (const specifier of options.plugins ?? []) {
     const provider = await loadProviderPlugin(specifier, options.baseDir);
@@ -212,7 +215,7 @@ export async function createCloudRegistry(options: CloudRegistryOptions = {}): P
           operation: 'connect',
         });
       }
-      return provider.connect({ credentials: parsed.data, endpoint, pageSize });
+      return provider.connect({ credentials: parsed.data, endpoint, outbound: options.outbound, pageSize });
     },
   };
 }

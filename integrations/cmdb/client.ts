@@ -7,10 +7,19 @@ import {
   CmdbAuthError,
   CmdbCursorExpiredError,
   CmdbInvalidResponseError,
+  CmdbOutboundRefusedError,
   CmdbPermissionError,
   CmdbStartFromOutOfRangeError,
   CmdbUnavailableError,
 } from './errors.ts';
+import {
+  OutboundRedirectRefusedError,
+  OutboundRefusedError,
+  OutboundTimeoutError,
+  outboundFetch,
+  type OutboundPolicy,
+} from '../outbound/policy.ts';
+import { maskUrl } from '../outbound/masked-url.ts';
 import type { CmdbApiErrorDetails, CmdbOperation } from './errors.ts';
 import {
   CMDB_EVENT_TYPES,
@@ -52,9 +61,11 @@ export interface CmdbClientOptions {
   access: CmdbAccess;
   /** Tenant of a pre-tenant CMDB; the gateway always injects "0". */
   supplierAccount?: string;
-  /** Client-side limit for one watch call. CMDB holds ~20 s and the gateway cuts at 30 s, so keep it above both. */
+  /** Every call goes through this policy: refused addresses are never dialled, redirects never followed. */
+  outbound: OutboundPolicy;
+  /** Client-side limit for one watch call that may long-poll (a cursor or a start time). */
   watchTimeoutMs?: number;
-  /** Client-side limit for one re-list call. */
+  /** Client-side limit for every other call: the re-lists and the from-now bookmark, which CMDB answers at once. */
   requestTimeoutMs?: number;
 }
 
@@ -70,13 +81,22 @@ export interface CmdbPagingOptions extends CmdbCallOptions {
   sort?: string;
 }
 
+/**
+ * CMDB holds a watch ~20 s and the gateway cuts at 30 s, so a long poll must be allowed more than both. This is the
+ * one call longer than its activity's heartbeat timeout (cmdbLongPoll, 10 s): the watch activities heartbeat every
+ * 3 s while it is outstanding, and an attempt that outlives a heartbeat timeout cannot store its batch twice (the
+ * store compares the cursor it started from).
+ */
 export const DEFAULT_WATCH_TIMEOUT_MS = 35_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Below the heartbeat timeout of cmdbRelist (30 s), the profile of the re-list that makes these calls: a call never
+ * outlives an attempt Temporal has already given up on and retried elsewhere.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 25_000;
 
 // Documented page limits: 200 for the topology searches, 500 for list_biz_hosts (the code accepts 1000).
 const TOPOLOGY_PAGE_SIZE = 200;
 const HOST_PAGE_SIZE = 500;
-const BODY_EXCERPT_CHARS = 300;
 
 const cmdbCode = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
 
@@ -139,6 +159,7 @@ export class CmdbClient {
   readonly #baseUrl: string;
   readonly #access: CmdbAccess;
   readonly #supplierAccount: string;
+  readonly #outbound: OutboundPolicy;
   readonly #watchTimeoutMs: number;
   readonly #requestTimeoutMs: number;
 
@@ -146,6 +167,7 @@ export class CmdbClient {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#access = options.access;
     this.#supplierAccount = options.supplierAccount ?? '0';
+    this.#outbound = options.outbound;
     this.#watchTimeoutMs = options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
@@ -165,17 +187,16 @@ export class CmdbClient {
     if (request.bk_fields?.length) body.bk_fields = request.bk_fields;
     if (request.bk_filter) body.bk_filter = request.bk_filter;
 
-    const { data, url, httpStatus, bodyText } = await this.#call({
+    const { data, url, httpStatus, contentType } = await this.#call({
       operation: 'resource_watch',
       nativePath: `/api/v3/event/watch/resource/${encodeURIComponent(request.bk_resource)}`,
       body,
       esbPathParams: { bk_supplier_account: this.#supplierAccount },
       data: watchDataSchema,
-      timeoutMs: this.#watchTimeoutMs,
+      timeoutMs: request.bk_cursor || request.bk_start_from ? this.#watchTimeoutMs : this.#requestTimeoutMs,
       context: { watch: request },
     }, options.signal);
-    const invalid = (problem: string) =>
-      new CmdbInvalidResponseError('resource_watch', url, httpStatus, problem, this.#excerpt(bodyText));
+    const invalid = (problem: string) => new CmdbInvalidResponseError('resource_watch', url, httpStatus, problem, contentType);
 
     if (!data.bk_watched) {
       // The no-event placeholder: only its cursor matters (the chain tail, the caller's own cursor or NoEventCursor).
@@ -184,10 +205,10 @@ export class CmdbClient {
     }
     const events: CmdbWatchEvent[] = data.bk_events.map((event, index) => {
       if (event.bk_resource !== request.bk_resource) {
-        throw invalid(`bk_events[${index}].bk_resource is ${JSON.stringify(event.bk_resource)}, expected ${request.bk_resource}`);
+        throw invalid(`bk_events[${index}].bk_resource is not ${request.bk_resource}, the resource watched`);
       }
       if (!isEventType(event.bk_event_type)) {
-        throw invalid(`bk_events[${index}].bk_event_type is ${JSON.stringify(event.bk_event_type)}, expected create, update or delete`);
+        throw invalid(`bk_events[${index}].bk_event_type is not create, update or delete`);
       }
       if (event.bk_detail === null) throw invalid(`bk_events[${index}].bk_detail is null in a watched answer`);
       return {
@@ -305,13 +326,16 @@ export class CmdbClient {
   async #call<T>(
     call: CmdbCall<T>,
     signal?: AbortSignal,
-  ): Promise<{ data: T; url: string; httpStatus: number; bodyText: string }> {
-    const { url, init } = this.#buildRequest(call);
-    const deadline = AbortSignal.timeout(call.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  ): Promise<{ data: T; url: string; httpStatus: number; contentType: string }> {
+    const { url: target, init } = this.#buildRequest(call);
+    // Errors name the address without its userinfo or query values: they end up in the watcher's status.
+    const url = maskUrl(target);
     const transportFailure = (error: unknown): Error => {
       if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
-      if (deadline.aborted) {
+      if (error instanceof OutboundRefusedError || error instanceof OutboundRedirectRefusedError) {
+        return new CmdbOutboundRefusedError(call.operation, url, error.message);
+      }
+      if (error instanceof OutboundTimeoutError || (error instanceof Error && error.name === 'AbortError')) {
         return new CmdbUnavailableError(call.operation, url, `no answer within ${call.timeoutMs} ms`, undefined, { cause: error });
       }
       return new CmdbUnavailableError(call.operation, url, describeTransportError(error), undefined, { cause: error });
@@ -320,12 +344,15 @@ export class CmdbClient {
     let response: Response;
     let bodyText: string;
     try {
-      response = await fetch(url, { ...init, signal: combined });
+      response = await outboundFetch(this.#outbound, target, { ...init, timeoutMs: call.timeoutMs, signal });
       bodyText = await response.text();
     } catch (error) {
       throw transportFailure(error);
     }
     const httpStatus = response.status;
+    // Only the status and the content type describe an answer that is not CMDB's: its body may be anything the
+    // address serves, and the error ends up where every viewer of the source can read it.
+    const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
     // A gateway or load balancer in trouble answers 5xx/429 with its own page: that is "try later", not a contract break.
     const overloaded = httpStatus >= 500 || httpStatus === 429;
 
@@ -335,13 +362,13 @@ export class CmdbClient {
     } catch {
       if (overloaded) throw new CmdbUnavailableError(call.operation, url, `HTTP ${httpStatus} with a non-JSON body`, httpStatus);
       if (httpStatus === 401) throw new CmdbAuthError(this.#details(call.operation, httpStatus, httpStatus, 'HTTP 401 Unauthorized', response, undefined));
-      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, 'the body is not JSON', this.#excerpt(bodyText));
+      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, 'the body is not JSON', contentType);
     }
 
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) {
       if (overloaded) throw new CmdbUnavailableError(call.operation, url, `HTTP ${httpStatus} without a CMDB answer`, httpStatus);
-      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, summarizeIssues(envelope.error), this.#excerpt(bodyText));
+      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, summarizeIssues(envelope.error), contentType);
     }
     const answer = envelope.data;
     const code = answer.code ?? answer.bk_error_code ?? (answer.result ? 0 : -1);
@@ -352,12 +379,12 @@ export class CmdbClient {
 
     const data = call.data.safeParse(answer.data);
     if (!data.success) {
-      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, summarizeIssues(data.error, 'data'), this.#excerpt(bodyText));
+      throw new CmdbInvalidResponseError(call.operation, url, httpStatus, summarizeIssues(data.error, 'data'), contentType);
     }
-    return { data: data.data, url, httpStatus, bodyText };
+    return { data: data.data, url, httpStatus, contentType };
   }
 
-  #buildRequest<T>(call: CmdbCall<T>): { url: string; init: RequestInit } {
+  #buildRequest<T>(call: CmdbCall<T>): { url: string; init: { method: string; headers: Record<string, string>; body: string } } {
     const access = this.#access;
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
     switch (access.style) {
@@ -422,11 +449,7 @@ export class CmdbClient {
     return new CmdbApiError(details);
   }
 
-  #excerpt(bodyText: string): string {
-    return this.#redact(bodyText.slice(0, BODY_EXCERPT_CHARS));
-  }
-
-  /** A proxy that echoes the request (ESB carries the secret in the body) must not leak it into an error. */
+  /** A CMDB message that echoes the request (ESB carries the secret in the body) must not leak it into an error. */
   #redact(text: string): string {
     const access = this.#access;
     if (access.style === 'native' || access.appSecret === '') return text;

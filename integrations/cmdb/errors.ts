@@ -139,24 +139,37 @@ export class CmdbUnavailableError extends CmdbError {
   }
 }
 
-/** CMDB (or a proxy in front of it) answered something that is not the documented shape. */
+/**
+ * CMDB (or whatever serves the configured address) answered something that is not the documented shape. Nothing of
+ * the body is kept: the address may serve anything, and this message is shown to every viewer of the source.
+ */
 export class CmdbInvalidResponseError extends CmdbError {
   override name = CMDB_FAILURES.invalidResponse;
   readonly url: string;
   readonly httpStatus: number;
-  /** What did not match, in words. */
+  /** What did not match, in words (field paths, never values). */
   readonly problem: string;
-  /** The start of the body, for the person comparing it with the CMDB version in use. */
-  readonly bodyExcerpt: string;
+  readonly contentType: string;
 
-  constructor(operation: CmdbOperation, url: string, httpStatus: number, problem: string, bodyExcerpt: string) {
+  constructor(operation: CmdbOperation, url: string, httpStatus: number, problem: string, contentType: string) {
     super(
       operation,
-      `CMDB ${operation} at ${url} answered HTTP ${httpStatus} with an unexpected body: ${problem}. Body starts: ${JSON.stringify(bodyExcerpt)}`,
+      `CMDB ${operation} at ${url} answered HTTP ${httpStatus} (${contentType}) with a body that is not a CMDB answer: ${problem}; is the base URL a CMDB of a supported version?`,
     );
     this.url = url;
     this.httpStatus = httpStatus;
     this.problem = problem;
-    this.bodyExcerpt = bodyExcerpt;
+    this.contentType = contentType;
+  }
+}
+
+/** The outbound policy refused the address, or it answered a redirect; no retry helps until the configuration changes. */
+export class CmdbOutboundRefusedError extends CmdbError {
+  override name = CMDB_FAILURES.outboundRefused;
+  readonly url: string;
+
+  constructor(operation: CmdbOperation, url: string, refusal: string) {
+    super(operation, `CMDB ${operation} at ${url} stopped by the outbound policy: ${refusal}`);
+    this.url = url;
   }
 }

@@ -6,9 +6,11 @@ import type { Orm } from '../../db/orm.ts';
 import { type CloudAccount, cloudAccountCredentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { isCloudError } from '../../integrations/clouds/errors.ts';
 import type { CloudRegistry } from '../../integrations/clouds/registry.ts';
+import type { OutboundPolicy } from '../../integrations/outbound/policy.ts';
 import { maskSecretFields, type SecretBox } from '../../security/secrets.ts';
 import { DependencyUnavailableError, InvalidInputError, type InputIssue } from '../errors.ts';
 import { InStep } from '../in-step.ts';
+import { checkOutboundAddress } from '../outbound-addresses.ts';
 import { cloudAccountTemporalSide } from './account-temporal-side.ts';
 
 export interface CloudAccountServiceDeps {
@@ -17,6 +19,8 @@ export interface CloudAccountServiceDeps {
   secrets: SecretBox;
   clouds: () => Promise<CloudRegistry>;
   taskQueuePrefix: string;
+  /** Refuses an endpoint override the workers would not be allowed to call. */
+  outbound: OutboundPolicy;
 }
 
 export interface CloudAccountSettings {
@@ -68,6 +72,7 @@ export function createCloudAccountService(deps: CloudAccountServiceDeps) {
     if (!credentials.success) {
       for (const issue of credentials.error.issues) issues.push({ path: ['credentials', ...issue.path.map(String)].join('.'), message: issue.message });
     }
+    if (settings.endpoint) await checkOutboundAddress(deps.outbound, 'endpoint', settings.endpoint, issues);
     if (issues.length > 0) throw new InvalidInputError(issues);
     if (!validate) return;
     const session = registry.connect(provider, { credentials: settings.credentials, endpoint: settings.endpoint ?? undefined });

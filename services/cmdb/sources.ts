@@ -8,6 +8,8 @@ import { markDeadLettersForRedrive, requestRelist, startSinkAtTip } from '../../
 import { cursorReports, sinkReports } from '../../db/repositories/cmdb/cmdb-reports.ts';
 import { isCmdbWatchResource, RESOURCES_REQUIRING_FIELDS, type CmdbWatchResource } from '../../integrations/cmdb/types.ts';
 import type { SecretBox } from '../../security/secrets.ts';
+import type { OutboundPolicy } from '../../integrations/outbound/policy.ts';
+import { maskUrl } from '../../integrations/outbound/masked-url.ts';
 import {
   CMDB_REPLAY_RESOURCES,
   DEFAULT_WEBHOOK_MAX_ATTEMPTS,
@@ -19,6 +21,7 @@ import {
 } from '../../contracts/cmdb.ts';
 import { DependencyUnavailableError, InvalidInputError, type InputIssue } from '../errors.ts';
 import { InStep } from '../in-step.ts';
+import { checkOutboundAddress } from '../outbound-addresses.ts';
 import { cmdbSourceTemporalSide } from './source-temporal-side.ts';
 
 export interface CmdbSourceServiceDeps {
@@ -28,6 +31,8 @@ export interface CmdbSourceServiceDeps {
   taskQueuePrefix: string;
   /** CMDB's event retention as configured: an interval at least this long would lose its cursor every run. */
   retentionSeconds: number;
+  /** Refuses a base URL or webhook URL the workers would not be allowed to call. */
+  outbound: OutboundPolicy;
 }
 
 /** A watched resource as asked for: any name, checked against the resources opsflow replays. */
@@ -145,10 +150,12 @@ function checkSinks(requests: CmdbSinkRequest[], existing: CmdbStoredSink[], sec
       issues.push({ path: `${at}.secret`, message: 'is required: it keys the HMAC-SHA256 signature of every delivery' });
       return;
     }
+    // The API shows a webhook URL masked; that form sent back unchanged keeps the URL it stands for.
+    const url = previous?.type === 'webhook' && request.url === maskUrl(previous.url) ? previous.url : request.url;
     sinks.push({
       id,
       type: 'webhook',
-      url: request.url,
+      url,
       secretSealed: request.secret ? secrets.seal(request.secret, cmdbSinkSecretContext(id)) : previousSecret!,
       maxAttempts: request.maxAttempts ?? (previous?.type === 'webhook' ? previous.maxAttempts : DEFAULT_WEBHOOK_MAX_ATTEMPTS),
     });
@@ -162,12 +169,20 @@ function checkCredentials(apiStyle: CmdbApiStyle, appCode: string, hasSecret: bo
   if (!hasSecret) issues.push({ path: 'appSecret', message: `is required for apiStyle ${apiStyle}` });
 }
 
+/** The addresses the workers will call, each checked against the outbound policy under its field's name. */
+async function checkAddresses(outbound: OutboundPolicy, baseUrl: string | undefined, sinks: CmdbSinkRequest[] | undefined, issues: InputIssue[]): Promise<void> {
+  if (baseUrl !== undefined) await checkOutboundAddress(outbound, 'baseUrl', baseUrl, issues);
+  for (const [index, sink] of (sinks ?? []).entries()) {
+    if (sink.type === 'webhook') await checkOutboundAddress(outbound, `sinks.${index}.url`, sink.url, issues);
+  }
+}
+
 function throwIssues(issues: InputIssue[]): void {
   if (issues.length > 0) throw new InvalidInputError(issues);
 }
 
 export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
-  const { orm, secrets, retentionSeconds } = deps;
+  const { orm, secrets, retentionSeconds, outbound } = deps;
   const temporalSide = cmdbSourceTemporalSide(orm, deps.temporal, deps.taskQueuePrefix);
   const inStep = new InStep(orm, temporalSide.side);
 
@@ -184,6 +199,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
       const resources = checkResources(input.resources, retentionSeconds, issues);
       const sinks = checkSinks(input.sinks, [], secrets, issues);
       checkCredentials(input.apiStyle, input.appCode, Boolean(input.appSecret), issues);
+      await checkAddresses(outbound, input.baseUrl, input.sinks, issues);
       throwIssues(issues);
       return inStep.create((id) => ({
         name: input.name,
@@ -209,6 +225,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
       const sinks = change.sinks ? checkSinks(change.sinks, current.sinks, secrets, issues) : current.sinks;
       const apiStyle = change.apiStyle ?? current.apiStyle;
       checkCredentials(apiStyle, change.appCode ?? current.appCode, Boolean(change.appSecret ?? current.appSecretSealed), issues);
+      await checkAddresses(outbound, change.baseUrl, change.sinks, issues);
       throwIssues(issues);
       if (change.name) await inStep.refuseTakenName(change.name, current.id);
 
@@ -284,8 +301,7 @@ export function createCmdbSourceService(deps: CmdbSourceServiceDeps) {
       try {
         await temporalSide.resync(source);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new DependencyUnavailableError('temporal', `Temporal refused to signal the CMDB watchers: ${reason}; the re-list is recorded and runs when each watcher next polls`);
+        throw new DependencyUnavailableError('temporal', 'Temporal refused to signal the CMDB watchers; the re-list is recorded and runs when each watcher next polls', error);
       }
       return source;
     },

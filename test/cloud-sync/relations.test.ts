@@ -7,12 +7,13 @@ import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import type { ResourceType } from '../../integrations/clouds/provider.ts';
 import { listAll } from '../clouds/contract.ts';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const types: ResourceType[] = ['instance', 'disk'];
 
 /** Every edge the simulated account lists at `generation`, as `type:externalId kind toType:toExternalId`. */
 async function listedEdges(credentials: { seed: string; instancesPerRegion: number; regions: number; generation: number }): Promise<string[]> {
-  const session = simProvider.connect({ credentials, pageSize: 100 });
+  const session = simProvider.connect({ credentials, pageSize: 100, outbound: testOutbound });
   const edges = new Set<string>();
   for (const region of await session.listRegions()) {
     for (const type of types) {

@@ -8,13 +8,14 @@ import { listAll } from '../clouds/contract.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const credentials = { seed: 'kill-test', instancesPerRegion: 5000, regions: 2, generation: 3 };
 const types = ['instance', 'disk'] as const;
 
 /** What the simulated account holds, listed straight from the provider. */
 async function simulatedCount(): Promise<number> {
-  const session = simProvider.connect({ credentials, pageSize: 1000 });
+  const session = simProvider.connect({ credentials, pageSize: 1000, outbound: testOutbound });
   let total = 0;
   for (const region of await session.listRegions()) {
     for (const type of types) total += (await listAll(session, type, region)).length;

@@ -16,6 +16,7 @@ import type { AliyunRegionRecords } from '../../integrations/clouds/providers/al
 import { aliyunProvider } from '../../integrations/clouds/providers/aliyun/index.ts';
 import type { AliyunCredentials } from '../../integrations/clouds/providers/aliyun/index.ts';
 import { runProviderContract, listAll } from './contract.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 let fixture: AliyunFixtureServer;
 
@@ -32,7 +33,7 @@ function credentials(overrides: Partial<AliyunCredentials> = {}): AliyunCredenti
 }
 
 function connect(overrides: Partial<AliyunCredentials> = {}, pageSize?: number): CloudSession {
-  return aliyunProvider.connect({ credentials: credentials(overrides), endpoint: `http://${fixture.endpoint}`, pageSize });
+  return aliyunProvider.connect({ outbound: testOutbound, credentials: credentials(overrides), endpoint: `http://${fixture.endpoint}`, pageSize });
 }
 
 for (const signatureVersion of ['v3', 'v2'] as const) {

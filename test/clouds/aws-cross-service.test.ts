@@ -28,6 +28,7 @@ import { listEveryPage } from './contract.ts';
 import { motoBinary, startMoto } from './moto-server.ts';
 import { startFakeEndpoint, type FakeEndpoint } from './fake-endpoint.ts';
 import type { MotoServer } from './moto-server.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 interface CountingProxy {
   endpoint: string;
@@ -90,7 +91,7 @@ describe('aws cache tags and load balancer membership against moto', () => {
   let frontHttpArn = '';
 
   const clientConfig = () => ({ region, endpoint: moto.endpoint, credentials: key, maxAttempts: 1 });
-  const connect = (pageSize?: number): CloudSession => awsProvider.connect({ credentials: key, endpoint: proxy.endpoint, pageSize });
+  const connect = (pageSize?: number): CloudSession => awsProvider.connect({ outbound: testOutbound, credentials: key, endpoint: proxy.endpoint, pageSize });
 
   before(async () => {
     const binary = motoBinary();
@@ -278,7 +279,7 @@ describe('aws cache tags and load balancer membership when the follow-up call fa
       if (action === 'ListTagsForResource') return queryError(response, 400, 'Throttling', { 'retry-after': '3' });
       queryError(response, 400, 'InvalidAction');
     };
-    const session = awsProvider.connect({ credentials, endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint });
     try {
       await assert.rejects(session.list('redis', 'us-east-1'), (error: unknown) => {
         assert.ok(error instanceof CloudThrottledError, String(error));
@@ -300,7 +301,7 @@ describe('aws cache tags and load balancer membership when the follow-up call fa
       if (action === 'ListTagsForResource') return queryError(response, 404, 'CacheClusterNotFound');
       queryError(response, 400, 'InvalidAction');
     };
-    const session = awsProvider.connect({ credentials, endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint });
     try {
       const page = await session.list('redis', 'us-east-1');
       assert.deepEqual(page.resources.map((resource) => [resource.externalId, resource.tags]), [['sessions', { team: 'payments' }]]);
@@ -324,7 +325,7 @@ describe('aws cache tags and load balancer membership when the follow-up call fa
       }
       queryError(response, 400, 'InvalidAction');
     };
-    const session = awsProvider.connect({ credentials, endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint });
     try {
       await assert.rejects(session.list('instance', 'us-east-1'), (error: unknown) => error instanceof CloudThrottledError && error.operation === 'DescribeTargetGroups');
       throttle = false;

@@ -38,6 +38,7 @@ import { runProviderContract, listAll } from './contract.ts';
 import { motoBinary, startMoto } from './moto-server.ts';
 import { startFakeEndpoint, type FakeEndpoint } from './fake-endpoint.ts';
 import type { MotoServer } from './moto-server.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const binary = motoBinary();
 const regions = ['us-east-1', 'eu-west-1'];
@@ -133,6 +134,7 @@ describe('aws provider against moto', () => {
     ({ pageSize, credentials }) => awsProvider.connect({
       credentials: credentials === 'invalid' ? { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } : key,
       endpoint: moto.endpoint,
+      outbound: testOutbound,
       pageSize,
     }),
     { regions: () => regions, smallPageSize: 5 },
@@ -141,7 +143,7 @@ describe('aws provider against moto', () => {
   test('the listing equals what moto reports after creates and deletes', async () => {
     const region = 'eu-west-1';
     const ec2 = new EC2Client(clientConfig(region));
-    const session = awsProvider.connect({ credentials: key, endpoint: moto.endpoint, pageSize: 5 });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials: key, endpoint: moto.endpoint, pageSize: 5 });
     try {
       const place = seeded.get(region);
       assert.ok(place);
@@ -178,7 +180,7 @@ describe('aws provider against moto', () => {
 
   test('normalizes relations, tags and placement from what was seeded', async () => {
     const region = 'us-east-1';
-    const session = awsProvider.connect({ credentials: key, endpoint: moto.endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials: key, endpoint: moto.endpoint });
     try {
       const place = seeded.get(region);
       assert.ok(place);
@@ -211,7 +213,7 @@ describe('aws provider against moto', () => {
 
   test('creates, registers, deregisters and terminates an instance through the capabilities', async () => {
     const region = 'us-east-1';
-    const session = awsProvider.connect({ credentials: key, endpoint: moto.endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials: key, endpoint: moto.endpoint });
     const elbv2 = new ElasticLoadBalancingV2Client(clientConfig(region));
     try {
       assert.ok(hasInstanceLifecycle(session) && hasLoadBalancerTargets(session));
@@ -267,7 +269,7 @@ describe('aws provider failure mapping', () => {
       response.writeHead(503, { 'retry-after': '7', 'content-type': 'text/xml' });
       response.end('<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>req-1</RequestID></Response>');
     };
-    const session = awsProvider.connect({ credentials, endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint });
     try {
       await assert.rejects(session.list('vpc', 'us-east-1'), (error: unknown) => {
         assert.ok(error instanceof CloudThrottledError);
@@ -282,7 +284,7 @@ describe('aws provider failure mapping', () => {
   });
 
   test('a proxy page or garbage instead of the API answer gives CloudResponseError', async () => {
-    const session = awsProvider.connect({ credentials, endpoint });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint });
     try {
       answer = (response) => {
         response.writeHead(200, { 'content-type': 'text/html' });
@@ -306,7 +308,7 @@ describe('aws provider failure mapping', () => {
     const address = closed.address();
     assert.ok(address && typeof address === 'object');
     await new Promise<void>((done) => closed.close(() => done()));
-    const session = awsProvider.connect({ credentials, endpoint: `http://127.0.0.1:${address.port}` });
+    const session = awsProvider.connect({ outbound: testOutbound, credentials, endpoint: `http://127.0.0.1:${address.port}` });
     try {
       await assert.rejects(session.listRegions(), CloudUnavailableError);
     } finally {

@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 import { hasDnsRecords } from '../../integrations/clouds/provider.ts';
 import { createCloudRegistry, providerCatalog } from '../../integrations/clouds/registry.ts';
 import { runProviderContract } from './contract.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const registry = await createCloudRegistry({ plugins: ['./examples/opsflow-provider-example'], baseDir: repoRoot });
+const registry = await createCloudRegistry({ outbound: testOutbound, plugins: ['./examples/opsflow-provider-example'], baseDir: repoRoot });
 const provider = registry.get('example-metal');
 
 runProviderContract(

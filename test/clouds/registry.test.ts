@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudAuthError } from '../../integrations/clouds/errors.ts';
 import { CloudPluginError, UnknownCloudProviderError, createCloudRegistry, providerCatalog } from '../../integrations/clouds/registry.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 describe('cloud registry', () => {
   let pluginDir: string;
@@ -24,16 +25,16 @@ describe('cloud registry', () => {
   });
 
   test('has the built-in providers, and only the enabled ones when asked', async () => {
-    const all = await createCloudRegistry();
+    const all = await createCloudRegistry({ outbound: testOutbound });
     assert.deepEqual(all.list().map((provider) => provider.id), ['sim', 'aws', 'aliyun']);
-    const simOnly = await createCloudRegistry({ enabled: ['sim'] });
+    const simOnly = await createCloudRegistry({ outbound: testOutbound, enabled: ['sim'] });
     assert.deepEqual(simOnly.list().map((provider) => provider.id), ['sim']);
     assert.throws(() => simOnly.get('aws'), UnknownCloudProviderError);
-    await assert.rejects(createCloudRegistry({ enabled: ['sim', 'azure'] }), (error: unknown) => error instanceof UnknownCloudProviderError && /azure/.test(error.message));
+    await assert.rejects(createCloudRegistry({ outbound: testOutbound, enabled: ['sim', 'azure'] }), (error: unknown) => error instanceof UnknownCloudProviderError && /azure/.test(error.message));
   });
 
   test('connect checks the credentials against the provider schema and names bad fields, never values', async () => {
-    const registry = await createCloudRegistry();
+    const registry = await createCloudRegistry({ outbound: testOutbound });
     assert.throws(
       () => registry.connect('aws', { credentials: { accessKeyId: 'short', secretAccessKey: 'very-secret-value' } }),
       (error: unknown) => {
@@ -49,7 +50,7 @@ describe('cloud registry', () => {
   });
 
   test('the catalog lists providers, resource types and capabilities as data', async () => {
-    const catalog = providerCatalog(await createCloudRegistry());
+    const catalog = providerCatalog(await createCloudRegistry({ outbound: testOutbound }));
     const aws = catalog.find((entry) => entry.id === 'aws');
     assert.ok(aws);
     assert.equal(aws.displayName, 'Amazon Web Services');
@@ -64,7 +65,7 @@ describe('cloud registry', () => {
   });
 
   test('a plugin that is not a provider is refused with a message naming it and the problem', async () => {
-    const load = (file: string) => createCloudRegistry({ plugins: [join(pluginDir, file)] });
+    const load = (file: string) => createCloudRegistry({ outbound: testOutbound, plugins: [join(pluginDir, file)] });
     await assert.rejects(load('no-export.mjs'), (error: unknown) =>
       error instanceof CloudPluginError && error.plugin.endsWith('no-export.mjs') && /neither a default export nor an export named "provider"/.test(error.message));
     await assert.rejects(load('bad-shape.mjs'), (error: unknown) => {
@@ -78,7 +79,7 @@ describe('cloud registry', () => {
     await assert.rejects(load('broken.mjs'), (error: unknown) => error instanceof CloudPluginError && /could not be imported/.test(error.message));
     await assert.rejects(load('duplicate.mjs'), (error: unknown) => error instanceof CloudPluginError && /"aws" is already taken/.test(error.message));
     await assert.rejects(load('factory-throws.mjs'), (error: unknown) => error instanceof CloudPluginError && /no API endpoint configured/.test(error.message));
-    await assert.rejects(createCloudRegistry({ plugins: ['opsflow-provider-that-does-not-exist'] }), (error: unknown) =>
+    await assert.rejects(createCloudRegistry({ outbound: testOutbound, plugins: ['opsflow-provider-that-does-not-exist'] }), (error: unknown) =>
       error instanceof CloudPluginError && error.plugin === 'opsflow-provider-that-does-not-exist' && /could not be imported/.test(error.message));
   });
 });

@@ -7,13 +7,14 @@ import type { NormalizedResource } from '../../integrations/clouds/provider.ts';
 import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import type { SimCredentials } from '../../integrations/clouds/providers/sim/index.ts';
 import { runProviderContract, listAll } from './contract.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const account: SimCredentials = { seed: 'contract', instancesPerRegion: 40, generation: 3 };
 
 runProviderContract(
   'sim',
   simProvider,
-  ({ pageSize, credentials }) => simProvider.connect({ credentials: { ...account, revoked: credentials === 'invalid' }, pageSize }),
+  ({ pageSize, credentials }) => simProvider.connect({ outbound: testOutbound, credentials: { ...account, revoked: credentials === 'invalid' }, pageSize }),
   { smallPageSize: 7, relationsResolve: true },
 );
 
@@ -23,9 +24,9 @@ function byId(resources: NormalizedResource[]): Map<string, NormalizedResource> 
 
 describe('sim provider', () => {
   test('the same seed and generation give the same listing; another seed gives another', async () => {
-    const first = await listAll(simProvider.connect({ credentials: { seed: 'a', generation: 7 } }), 'instance', 'sim-east-1');
-    const again = await listAll(simProvider.connect({ credentials: { seed: 'a', generation: 7 }, pageSize: 13 }), 'instance', 'sim-east-1');
-    const other = await listAll(simProvider.connect({ credentials: { seed: 'b', generation: 7 } }), 'instance', 'sim-east-1');
+    const first = await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'a', generation: 7 } }), 'instance', 'sim-east-1');
+    const again = await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'a', generation: 7 }, pageSize: 13 }), 'instance', 'sim-east-1');
+    const other = await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'b', generation: 7 } }), 'instance', 'sim-east-1');
     assert.deepEqual(again, first);
     assert.notDeepEqual(
       other.map((resource) => [resource.name, resource.tags]),
@@ -35,8 +36,8 @@ describe('sim provider', () => {
 
   test('each generation creates, updates and deletes resources, the same way every time', async () => {
     const diff = async () => {
-      const before = byId(await listAll(simProvider.connect({ credentials: { seed: 'churn', instancesPerRegion: 200, generation: 10 } }), 'instance', 'sim-west-1'));
-      const after = byId(await listAll(simProvider.connect({ credentials: { seed: 'churn', instancesPerRegion: 200, generation: 11 } }), 'instance', 'sim-west-1'));
+      const before = byId(await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'churn', instancesPerRegion: 200, generation: 10 } }), 'instance', 'sim-west-1'));
+      const after = byId(await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'churn', instancesPerRegion: 200, generation: 11 } }), 'instance', 'sim-west-1'));
       const created = [...after.keys()].filter((id) => !before.has(id));
       const deleted = [...before.keys()].filter((id) => !after.has(id));
       const updated = [...after.keys()].filter((id) => before.has(id) && JSON.stringify(before.get(id)) !== JSON.stringify(after.get(id)));
@@ -50,7 +51,7 @@ describe('sim provider', () => {
   });
 
   test('disks of deleted instances disappear with them; fixed sets only update', async () => {
-    const at = (generation: number) => simProvider.connect({ credentials: { seed: 'churn', instancesPerRegion: 200, generation } });
+    const at = (generation: number) => simProvider.connect({ outbound: testOutbound, credentials: { seed: 'churn', instancesPerRegion: 200, generation } });
     const instancesBefore = byId(await listAll(at(10), 'instance', 'sim-west-1'));
     const disksAfter = await listAll(at(11), 'disk', 'sim-west-1');
     const instancesAfter = byId(await listAll(at(11), 'instance', 'sim-west-1'));
@@ -64,10 +65,10 @@ describe('sim provider', () => {
   });
 
   test('a listing that spans a generation change stays within the generation it started in', async () => {
-    const session = simProvider.connect({ credentials: { seed: 'span', instancesPerRegion: 50, generation: 4 }, pageSize: 10 });
+    const session = simProvider.connect({ outbound: testOutbound, credentials: { seed: 'span', instancesPerRegion: 50, generation: 4 }, pageSize: 10 });
     const first = await session.list('instance', 'sim-east-1');
     assert.ok(first.nextPageToken);
-    const later = simProvider.connect({ credentials: { seed: 'span', instancesPerRegion: 50, generation: 9 }, pageSize: 10 });
+    const later = simProvider.connect({ outbound: testOutbound, credentials: { seed: 'span', instancesPerRegion: 50, generation: 9 }, pageSize: 10 });
     const ids = first.resources.map((resource) => resource.externalId);
     let pageToken: string | undefined = first.nextPageToken;
     while (pageToken) {
@@ -75,23 +76,23 @@ describe('sim provider', () => {
       ids.push(...page.resources.map((resource) => resource.externalId));
       pageToken = page.nextPageToken;
     }
-    const expected = (await listAll(simProvider.connect({ credentials: { seed: 'span', instancesPerRegion: 50, generation: 4 } }), 'instance', 'sim-east-1')).map((resource) => resource.externalId);
+    const expected = (await listAll(simProvider.connect({ outbound: testOutbound, credentials: { seed: 'span', instancesPerRegion: 50, generation: 4 } }), 'instance', 'sim-east-1')).map((resource) => resource.externalId);
     assert.deepEqual(ids, expected);
   });
 
   test('bad page tokens, unknown regions, outages and revoked keys fail with typed errors', async () => {
-    const session = simProvider.connect({ credentials: { seed: 'errors', unavailableRegions: ['sim-west-1'] } });
+    const session = simProvider.connect({ outbound: testOutbound, credentials: { seed: 'errors', unavailableRegions: ['sim-west-1'] } });
     await assert.rejects(session.list('instance', 'sim-east-1', 'not-a-token'), CloudRequestError);
     await assert.rejects(session.list('instance', 'mars-1'), CloudNotFoundError);
     await assert.rejects(session.list('instance', 'sim-west-1'), CloudUnavailableError);
-    const revoked = simProvider.connect({ credentials: { seed: 'errors', revoked: true } });
+    const revoked = simProvider.connect({ outbound: testOutbound, credentials: { seed: 'errors', revoked: true } });
     await assert.rejects(revoked.listRegions(), (error: unknown) => error instanceof CloudAuthError && /revoked/.test(error.message));
   });
 
   test('streams 1,000,000 instances page by page without holding them', async () => {
     setFlagsFromString('--expose-gc');
     const collectGarbage = runInNewContext('gc') as () => void;
-    const session = simProvider.connect({ credentials: { seed: 'million', instancesPerRegion: 1_000_000, regions: 5, generation: 0 }, pageSize: 1000 });
+    const session = simProvider.connect({ outbound: testOutbound, credentials: { seed: 'million', instancesPerRegion: 1_000_000, regions: 5, generation: 0 }, pageSize: 1000 });
     collectGarbage();
     const baseline = process.memoryUsage().heapUsed;
     let count = 0;

@@ -7,6 +7,7 @@ import type { RunningCmdbEmulator } from '../../integrations/cmdb/emulator/serve
 import { startTestEmulator, TEST_AUTH } from '../cmdb/cmdb-fixture.ts';
 import type { CmdbEmulatorState } from '../../integrations/cmdb/emulator/state.ts';
 import { verifyWebhookSignature, type WebhookEventBody } from '../../integrations/cmdb/webhook.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 export const WEBHOOK_SECRET = 'webhook-secret-canary-1c8d2b';
 
@@ -74,7 +75,7 @@ export interface TreeBiz {
 
 /** The topology as CMDB's own list APIs report it, in the shape of GET /v1/cmdb/topology. */
 export async function topologyFromListApis(url: string): Promise<TreeBiz[]> {
-  const client = new CmdbClient({ baseUrl: url, access: { style: 'esb', ...TEST_AUTH } });
+  const client = new CmdbClient({ baseUrl: url, access: { style: 'esb', ...TEST_AUTH }, outbound: testOutbound });
   const bizs: TreeBiz[] = [];
   for await (const page of client.searchBusinessPages({ fields: ['bk_biz_id', 'bk_biz_name'] })) {
     for (const biz of page.items) {

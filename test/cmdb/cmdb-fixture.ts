@@ -4,6 +4,7 @@ import type { CmdbAccess, CmdbClientOptions } from '../../integrations/cmdb/clie
 import { startCmdbEmulator } from '../../integrations/cmdb/emulator/server.ts';
 import type { CmdbEmulatorOptions, RunningCmdbEmulator } from '../../integrations/cmdb/emulator/server.ts';
 import type { ResourceWatchRequest, ResourceWatchResult } from '../../integrations/cmdb/types.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 export const TEST_AUTH = { appCode: 'opsflow-test', appSecret: 'test-secret-do-not-leak', username: 'ops-bot' };
 
@@ -26,7 +27,7 @@ export function accessFor(style: AccessStyle, secret = TEST_AUTH.appSecret): Cmd
 }
 
 export function clientFor(emulator: RunningCmdbEmulator, style: AccessStyle, overrides: Partial<CmdbClientOptions> = {}): CmdbClient {
-  return new CmdbClient({ baseUrl: emulator.url, access: accessFor(style), ...overrides });
+  return new CmdbClient({ baseUrl: emulator.url, access: accessFor(style), outbound: testOutbound, ...overrides });
 }
 
 /** Follows a resource from `cursor` until CMDB answers the no-event placeholder; returns every batch. */

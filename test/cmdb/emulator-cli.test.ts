@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CmdbClient } from '../../integrations/cmdb/client.ts';
 import { runCmdbEmulatorFromArgs } from '../../integrations/cmdb/emulator/server.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 test('runCmdbEmulatorFromArgs serves the emulator and keeps the topology moving', async () => {
   const emulator = await runCmdbEmulatorFromArgs(['--port', '0', '--hold-ms', '200', '--generate-every-ms', '5', '--app-secret', 'cli-secret']);
@@ -10,6 +11,7 @@ test('runCmdbEmulatorFromArgs serves the emulator and keeps the topology moving'
     const client = new CmdbClient({
       baseUrl: emulator.url,
       access: { style: 'apigw', appCode: 'opsflow-demo', appSecret: 'cli-secret', username: 'admin' },
+      outbound: testOutbound,
     });
     let cursor = (await client.resourceWatch({ bk_resource: 'host_relation' })).cursor;
     let seen = 0;

@@ -15,6 +15,7 @@ import { CmdbClient } from '../../integrations/cmdb/client.ts';
 import { NO_EVENT_CURSOR } from '../../integrations/cmdb/emulator/event-chain.ts';
 import type { RunningCmdbEmulator } from '../../integrations/cmdb/emulator/server.ts';
 import { ACCESS_STYLES, TEST_AUTH, accessFor, clientFor, drainWatch, startTestEmulator } from './cmdb-fixture.ts';
+import { testOutbound } from '../support/outbound.ts';
 
 const HOST_FIELDS = ['bk_host_id', 'bk_host_innerip', 'bk_host_name'];
 
@@ -220,7 +221,7 @@ describe('transport and credentials', () => {
 
   for (const style of ['esb', 'apigw'] as const) {
     test(`a wrong app secret over ${style} gives CmdbAuthError without the secret in it`, async () => {
-      const client = new CmdbClient({ baseUrl: emulator.url, access: accessFor(style, 'wrong-secret-value') });
+      const client = new CmdbClient({ baseUrl: emulator.url, access: accessFor(style, 'wrong-secret-value'), outbound: testOutbound });
       const error = await client.resourceWatch({ bk_resource: 'biz', bk_fields: ['bk_biz_id'] }).catch((e: unknown) => e);
       assert.ok(error instanceof CmdbAuthError, String(error));
       assert.equal(error.httpStatus, 401);
@@ -260,7 +261,7 @@ describe('transport and credentials', () => {
     const closed = await startTestEmulator();
     const url = closed.url;
     await closed.close();
-    const client = new CmdbClient({ baseUrl: url, access: accessFor('native') });
+    const client = new CmdbClient({ baseUrl: url, access: accessFor('native'), outbound: testOutbound });
     const error = await client.resourceWatch({ bk_resource: 'biz', bk_fields: ['bk_biz_id'] }).catch((e: unknown) => e);
     assert.ok(error instanceof CmdbUnavailableError, String(error));
     assert.match(error.message, /ECONNREFUSED/);

@@ -9,6 +9,8 @@ import {
   CloudThrottledError,
   CloudUnavailableError,
   CloudUnsupportedError,
+  outboundRefusal,
+  providerMessage,
 } from '../../errors.ts';
 import type { CloudErrorContext } from '../../errors.ts';
 
@@ -30,6 +32,8 @@ interface AlibabaSdkFailure {
 
 export function toCloudError(error: unknown, context: Omit<CloudErrorContext, 'provider' | 'cause'>): CloudError {
   if (error instanceof CloudError) return error;
+  const refused = outboundRefusal(error, { ...context, provider: 'aliyun', cause: error });
+  if (refused) return refused;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as AlibabaSdkFailure;
   const code = failure.code ?? failure.name ?? 'Error';
   const status = failure.statusCode;
@@ -40,7 +44,9 @@ export function toCloudError(error: unknown, context: Omit<CloudErrorContext, 'p
     requestId: failure.requestId && failure.requestId !== 'undefined' ? failure.requestId : undefined,
     cause: error,
   };
-  const message = failure.data?.Message ?? failure.data?.message ?? failure.message ?? String(error);
+  // Only the Message of Alibaba's error answer is quoted: a transport error's text names the request URL, whose query
+  // holds the AccessKey id and signature when signing v2, and anything else is described by its code.
+  const message = providerMessage(failure.data?.Message ?? failure.data?.message ?? `no error message from Alibaba Cloud, ${code}`);
 
   if (authCodePrefixes.some((prefix) => code.startsWith(prefix)) || status === 401 || status === 403) {
     return new CloudAuthError(`Alibaba Cloud refused the credentials or their permissions (${message}); check the AccessKey pair and its RAM policy`, full);

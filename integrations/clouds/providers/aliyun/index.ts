@@ -7,7 +7,9 @@ import VpcSdk from '@alicloud/vpc20160428';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { z } from 'zod';
 import { CloudRequestError, CloudResponseError, CloudUnsupportedError, requireResponseList } from '../../errors.ts';
+import { CLOUD_CALL_TIMEOUT_MS, CLOUD_CONNECT_TIMEOUT_MS } from '../../provider.ts';
 import type { CloudProvider, CloudSession, NormalizedResource, ResourcePage, ResourceType } from '../../provider.ts';
+import type { OutboundPolicy } from '../../../outbound/policy.ts';
 import { toCloudError } from './errors.ts';
 import {
   normalizeDisk,
@@ -72,13 +74,33 @@ function parsePageNumber(token: string | undefined, type: ResourceType, region: 
 class AliyunSession implements CloudSession {
   readonly #credentials: z.output<typeof aliyunCredentialsSchema>;
   readonly #endpoint: EndpointOverride | undefined;
+  readonly #outbound: OutboundPolicy;
+  /** The endpoint override's host checked against the policy, once per session (a failed check is tried again). */
+  #endpointAllowed: Promise<void> | undefined;
   readonly #pageSize: number;
   readonly #clients = new Map<string, RegionClients>();
 
-  constructor(credentials: z.output<typeof aliyunCredentialsSchema>, endpoint: EndpointOverride | undefined, pageSize: number) {
+  constructor(credentials: z.output<typeof aliyunCredentialsSchema>, endpoint: EndpointOverride | undefined, outbound: OutboundPolicy, pageSize: number) {
     this.#credentials = credentials;
     this.#endpoint = endpoint;
+    this.#outbound = outbound;
     this.#pageSize = pageSize;
+  }
+
+  /**
+   * The Alibaba SDK opens its own sockets (Tea's httpx with an Agent it makes per call) and takes no lookup hook, so
+   * the override's host is checked here, before the first call, and not again at connect time: a name whose DNS
+   * answer changes to a refused address after this check is not caught (the residual gap the README states). An IP
+   * literal, the usual form of a private-cloud endpoint, is fully covered. httpx does not follow redirects.
+   */
+  #checkEndpoint(): Promise<void> {
+    if (!this.#endpoint) return Promise.resolve();
+    if (!this.#endpointAllowed) {
+      const { host, protocol } = this.#endpoint;
+      this.#endpointAllowed = this.#outbound.assertAllowed(new URL(`${protocol}://${host}`).hostname, `${protocol}://${host}`);
+      this.#endpointAllowed.catch(() => (this.#endpointAllowed = undefined));
+    }
+    return this.#endpointAllowed;
   }
 
   #clientsFor(region: string): RegionClients {
@@ -92,8 +114,8 @@ class AliyunSession implements CloudSession {
         endpoint: this.#endpoint?.host,
         protocol: this.#endpoint?.protocol,
         signatureAlgorithm: this.#credentials.signatureVersion === 'v2' ? 'v2' : undefined,
-        connectTimeout: 10_000,
-        readTimeout: 60_000,
+        connectTimeout: CLOUD_CONNECT_TIMEOUT_MS,
+        readTimeout: CLOUD_CALL_TIMEOUT_MS,
       });
       clients = { ecs: new EcsSdk.default(config()), vpc: new VpcSdk.default(config()), kvStore: new KvStoreSdk.default(config()) };
       this.#clients.set(region, clients);
@@ -104,6 +126,7 @@ class AliyunSession implements CloudSession {
   async #call<T>(operation: string, region: string, send: () => Promise<{ body?: T }>): Promise<T> {
     let body: T | undefined;
     try {
+      await this.#checkEndpoint();
       body = (await send()).body;
     } catch (error) {
       throw toCloudError(error, { operation, region });
@@ -195,7 +218,7 @@ export const aliyunProvider: CloudProvider<AliyunCredentials> = {
   resourceTypes: aliyunResourceTypes,
   capabilities: [],
   credentialsSchema: aliyunCredentialsSchema,
-  connect({ credentials, endpoint, pageSize }) {
-    return new AliyunSession(aliyunCredentialsSchema.parse(credentials), parseEndpoint(endpoint), pageSize ?? 100);
+  connect({ credentials, endpoint, outbound, pageSize }) {
+    return new AliyunSession(aliyunCredentialsSchema.parse(credentials), parseEndpoint(endpoint), outbound, pageSize ?? 100);
   },
 };

@@ -8,6 +8,8 @@ import {
   CloudThrottledError,
   CloudUnavailableError,
   CloudUnsupportedError,
+  outboundRefusal,
+  providerMessage,
 } from '../../errors.ts';
 import type { CloudErrorContext } from '../../errors.ts';
 
@@ -64,6 +66,8 @@ function retryAfterMs(headers: Record<string, string | undefined> | undefined): 
 
 export function toCloudError(error: unknown, context: Omit<CloudErrorContext, 'provider' | 'cause'>): CloudError {
   if (error instanceof CloudError) return error;
+  const refused = outboundRefusal(error, { ...context, provider: 'aws', cause: error });
+  if (refused) return refused;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as AwsSdkFailure;
   const code = failure.name ?? 'Error';
   const status = failure.$metadata?.httpStatusCode;
@@ -74,7 +78,9 @@ export function toCloudError(error: unknown, context: Omit<CloudErrorContext, 'p
     requestId: failure.$metadata?.requestId,
     cause: error,
   };
-  const message = failure.message ?? String(error);
+  // The SDK's message is the Message of AWS's error answer, or a transport error's text (AWS signs in headers, so
+  // no credential is in the URL it may name).
+  const message = providerMessage(failure.message ?? String(error));
 
   if (authCodes.has(code) || status === 401 || status === 403) {
     return new CloudAuthError(`AWS refused the credentials or their permissions (${message}); check the account's access key and its IAM policy`, full);

@@ -32,7 +32,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { CloudNotFoundError, CloudResponseError, requireResponseList } from '../../errors.ts';
-import { resourceTypes } from '../../provider.ts';
+import { CLOUD_CALL_TIMEOUT_MS, CLOUD_CONNECT_TIMEOUT_MS, resourceTypes } from '../../provider.ts';
+import type { OutboundPolicy } from '../../../outbound/policy.ts';
 import type {
   CloudProvider,
   CloudSession,
@@ -111,15 +112,41 @@ interface RegionClients {
 class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets {
   readonly #credentials: z.output<typeof awsCredentialsSchema>;
   readonly #endpoint: string | undefined;
+  readonly #outbound: OutboundPolicy;
+  /** The endpoint override's host checked against the policy, once per session (a failed check is tried again). */
+  #endpointAllowed: Promise<void> | undefined;
   readonly #pageSize: number;
   readonly #clients = new Map<string, RegionClients>();
   readonly #cacheSubnetGroups = new Map<string, Promise<Map<string, CacheSubnetGroupPlacement>>>();
   readonly #loadBalancersByInstance = new Map<string, Promise<Map<string, string[]>>>();
 
-  constructor(credentials: z.output<typeof awsCredentialsSchema>, endpoint: string | undefined, pageSize: number) {
+  constructor(credentials: z.output<typeof awsCredentialsSchema>, endpoint: string | undefined, outbound: OutboundPolicy, pageSize: number) {
     this.#credentials = credentials;
     this.#endpoint = endpoint;
+    this.#outbound = outbound;
     this.#pageSize = pageSize;
+  }
+
+  /**
+   * An endpoint override is dialled only through the policy: its sockets resolve names with the policy's lookup,
+   * which refuses a denied address at connect time. The public AWS endpoints are not user-configured.
+   */
+  #requestHandler() {
+    const bounds = { requestTimeout: CLOUD_CALL_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: CLOUD_CONNECT_TIMEOUT_MS };
+    if (!this.#endpoint) return bounds;
+    const lookup = this.#outbound.lookup;
+    return { ...bounds, httpAgent: { lookup, keepAlive: true }, httpsAgent: { lookup, keepAlive: true } };
+  }
+
+  /** An IP literal is never looked up, so the override's host is checked before the first call as well. */
+  #checkEndpoint(): Promise<void> {
+    if (!this.#endpoint) return Promise.resolve();
+    if (!this.#endpointAllowed) {
+      const url = new URL(this.#endpoint);
+      this.#endpointAllowed = this.#outbound.assertAllowed(url.hostname, `${url.protocol}//${url.host}`);
+      this.#endpointAllowed.catch(() => (this.#endpointAllowed = undefined));
+    }
+    return this.#endpointAllowed;
   }
 
   #clientsFor(region: string): RegionClients {
@@ -135,6 +162,7 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
         },
         // Retries belong to the caller (a Temporal activity retry policy), which sees the typed error.
         maxAttempts: 1,
+        requestHandler: this.#requestHandler(),
       };
       clients = { ec2: new EC2Client(config), elastiCache: new ElastiCacheClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
       this.#clients.set(region, clients);
@@ -144,6 +172,7 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
 
   async #call<T>(operation: string, region: string, send: () => Promise<T>): Promise<T> {
     try {
+      await this.#checkEndpoint();
       return await send();
     } catch (error) {
       throw toCloudError(error, { operation, region });
@@ -405,7 +434,7 @@ export const awsProvider: CloudProvider<AwsCredentials> = {
   resourceTypes,
   capabilities: ['instanceLifecycle', 'loadBalancerTargets'],
   credentialsSchema: awsCredentialsSchema,
-  connect({ credentials, endpoint, pageSize }) {
-    return new AwsSession(awsCredentialsSchema.parse(credentials), endpoint, pageSize ?? 1000);
+  connect({ credentials, endpoint, outbound, pageSize }) {
+    return new AwsSession(awsCredentialsSchema.parse(credentials), endpoint, outbound, pageSize ?? 1000);
   },
 };
