@@ -120,6 +120,10 @@ export function mapError(thrown: unknown): Mapped {
     if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e instanceof SyntaxError) {
       return { status: 400, body: { error: 'malformed_json', message: 'The request body is not valid JSON.' }, headers: {} };
     }
+    if (e.statusCode === 414) {
+      // The router refuses a path parameter over its length limit before any route runs; say so without echoing it.
+      return { status: 414, body: { error: 'uri_too_long', message: 'A path parameter is longer than the API accepts.' }, headers: {} };
+    }
     const status = e.statusCode ?? 400;
     return { status, body: { error: snake(status), message: e.message }, headers: {} };
   }

@@ -164,6 +164,7 @@ function operation(route: RouteDefinition, operationId: string, converter: Schem
     responses['403'] ??= errorResponse(`The caller's role is below ${route.auth}.`);
   }
   if (route.params || route.query) responses['404'] ??= errorResponse('Something the request names (a path id, a filter such as sourceId) does not exist.');
+  if (route.params) responses['414'] ??= errorResponse('A path parameter is longer than the API accepts.');
   // Writes change a row and its Temporal side together (services/in-step.ts): they can conflict, and a refusing
   // dependency answers 503 with nothing changed.
   const writes = route.auth !== 'public' && route.method !== 'GET';

@@ -81,6 +81,21 @@ export function serializeRequest(request: LoggedRequest): Record<string, unknown
   };
 }
 
+/**
+ * Error serializer: pino's standard one, with binary fields (e.g. the `rawPacket` of a malformed HTTP request that
+ * Node's server reports) reduced to their size. Redaction walks every field of a logged object, and walking a
+ * Buffer's getters throws, which would turn one bad request into an uncaught exception. A raw packet could also
+ * carry an Authorization header.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  for (const [key, value] of Object.entries(serialized)) {
+    if (value instanceof Uint8Array) serialized[key] = `[${value.byteLength} bytes]`;
+  }
+  return serialized;
+}
+
 /** pino options with opsflow's redaction; `overrides` are merged on top (their redact paths are added). */
 export function loggerOptions(level: string, overrides: LoggerOptions = {}): LoggerOptions {
   const extra = Array.isArray(overrides.redact) ? overrides.redact : (overrides.redact?.paths ?? []);
@@ -88,7 +103,7 @@ export function loggerOptions(level: string, overrides: LoggerOptions = {}): Log
     level,
     ...overrides,
     redact: { paths: [...REDACT_PATHS, ...extra], censor: REDACTED },
-    serializers: { req: serializeRequest, ...overrides.serializers },
+    serializers: { req: serializeRequest, err: serializeError, ...overrides.serializers },
   };
 }
 

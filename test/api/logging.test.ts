@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
@@ -40,6 +41,40 @@ describe('log redaction', () => {
     await app.inject({ method: 'GET', url: '/test/boom' });
     await app.close();
     assert.match(out.text(), /"level":50.*request failed/);
+  });
+
+  it('a malformed HTTP request is logged without its raw bytes and without crashing the process', async () => {
+    // Found by the fuzzer: Node reports a bad request with its raw packet (a Buffer); redacting that object threw
+    // in a socket callback, an uncaught exception.
+    const out = capture();
+    const app = await makeApp({ logger: createLogger('trace', {}, out.stream) });
+    const uncaught: Error[] = [];
+    let crashed: (text: string) => void = () => {};
+    const crash = new Promise<string>((resolve) => (crashed = resolve));
+    const record = (error: Error) => {
+      uncaught.push(error);
+      crashed('');
+    };
+    process.on('uncaughtException', record);
+    try {
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const answered = new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(address).port), '127.0.0.1', () => socket.end('GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer raw-packet-token\r\nContent-Length: nope\r\n\r\n'));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      // Without the fix the server never answers: the crash is what ends the wait.
+      const answer = await Promise.race([answered, crash]);
+      assert.deepEqual(uncaught.map(String), []);
+      assert.match(answer, /^HTTP\/1.1 400/);
+      await app.close();
+      assert.match(out.text(), /\[\d+ bytes\]/, 'the raw packet is logged as its size');
+      assert.ok(!out.text().includes('raw-packet-token'));
+    } finally {
+      process.removeListener('uncaughtException', record);
+    }
   });
 
   it('redacts nested secret fields in any logged object', () => {
