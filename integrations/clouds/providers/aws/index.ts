@@ -76,6 +76,13 @@ function clamp(value: number, min: number, max: number): number {
 }
 
 /**
+ * An AWS call that gets no answer fails after this long (CloudUnavailableError, retried by the caller) instead of
+ * hanging: a listing heartbeats while a call is outstanding, so only a bounded call lets a cancelled or shut-down
+ * listing stop within one call. Below the listing's 10 s heartbeat timeout (contracts/activity-profiles.ts).
+ */
+const requestTimeoutMs = 8_000;
+
+/**
  * Per-resource follow-up calls (one per cache cluster, one per target group) run this many at a time: enough to
  * keep a page from taking a round trip per item, few enough not to trip the per-account API rate limits.
  */
@@ -135,6 +142,8 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
         },
         // Retries belong to the caller (a Temporal activity retry policy), which sees the typed error.
         maxAttempts: 1,
+        // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+        requestHandler: { connectionTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, socketTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
       };
       clients = { ec2: new EC2Client(config), elastiCache: new ElastiCacheClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
       this.#clients.set(region, clients);
