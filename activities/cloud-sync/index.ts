@@ -29,6 +29,8 @@ export interface CloudSyncActivityDeps {
 /** Throttles in a row that are waited out inside one attempt before the attempt hands the wait to Temporal. */
 const throttleWaitsPerAttempt = 8;
 const longestThrottleWaitMs = 60_000;
+/** Heartbeats of the listing activities, well inside longListing's heartbeat timeout. */
+const heartbeatEveryMs = 2_000;
 
 
 function accountGone(accountId: string): ApplicationFailure {
@@ -139,7 +141,9 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         let session: CloudSession | undefined;
         try {
           session = connect(account);
-          regions = await session.listRegions();
+          const listing = session;
+          // Runs under the listing profile's heartbeat timeout: a slow provider must not look like a dead worker.
+          regions = await whileHeartbeating(() => listing.listRegions(), { every: heartbeatEveryMs });
         } catch (error) {
           if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) return { regions: [], error: error.message };
           throw error;
@@ -189,7 +193,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
             progress,
             `listed ${progress.checkpoint.pages} pages: created ${created}, updated ${updated}, unchanged ${unchanged}`,
           );
-        }, { every: 2_000, details });
+        }, { every: heartbeatEveryMs, details });
         return regionResult(input.region, progress);
       } catch (error) {
         if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) {
