@@ -31,6 +31,8 @@ export const CMDB_FAILURES = {
   invalidResponse: 'CmdbInvalidResponseError',
   /** A webhook receiver did not accept an event: retried with backoff until the attempt limit dead-letters it. */
   sinkUnavailable: 'CmdbSinkUnavailable',
+  /** A webhook replay call stalled past its lease on the sink's position and another took over: retried. */
+  sinkLeaseLost: 'CmdbSinkLeaseLost',
 } as const;
 
 /**
