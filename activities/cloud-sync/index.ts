@@ -207,7 +207,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         if (!isCloudError(error)) await loadAccount(scope.accountId);
         // The run's log says where the listing stopped and that it expired nothing: a cancelled sync, a run abandoned
         // under a listing that went on (its next commit was refused), or a worker shutting down (the retry resumes).
-        const cancelled = context.cancellationSignal.aborted ? `cancelled (${String((context.cancellationSignal.reason as Error).message)})` : undefined;
+        const cancelled = context.cancellationSignal.aborted ? `cancelled (${(context.cancellationSignal.reason as Error).message})` : undefined;
         const stopped = error instanceof SyncRunEndedError ? error.message : cancelled;
         if (stopped !== undefined) {
           await inventory.appendLine(run.id, 'warn', input.region, `attempt ${context.info.attempt} stopped after ${progress.checkpoint.pages} committed pages, nothing expired: ${stopped}`);
