@@ -33,6 +33,8 @@ export const CMDB_FAILURES = {
   sinkUnavailable: 'CmdbSinkUnavailable',
   /** The outbound policy refused the CMDB address, or CMDB answered a redirect: only a configuration change helps. */
   outboundRefused: 'CmdbOutboundRefusedError',
+  /** A webhook replay call stalled past its lease on the sink's position and another took over: retried. */
+  sinkLeaseLost: 'CmdbSinkLeaseLost',
 } as const;
 
 /**

@@ -7,7 +7,7 @@ import type { Orm } from '../../db/orm.ts';
 import { CloudAccount, cloudAccountCredentialsContext } from '../../db/entities/cloud-sync/cloud-account.ts';
 import { SyncRun } from '../../db/entities/cloud-sync/sync-run.ts';
 import type { RegionCounts } from '../../db/entities/cloud-sync/sync-run.ts';
-import { ResourceInventory, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
+import { ResourceInventory, SyncRunEndedError, zeroCounts } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 import type { InventoryScope, RegionProgress } from '../../db/repositories/cloud-sync/resource-inventory.ts';
 import { CloudThrottledError, isCloudError } from '../../integrations/clouds/errors.ts';
 import { CLOUD_FAILURES, nonRetryableCloudSyncFailures } from '../../contracts/failure-types.ts';
@@ -29,6 +29,8 @@ export interface CloudSyncActivityDeps {
 /** Throttles in a row that are waited out inside one attempt before the attempt hands the wait to Temporal. */
 const throttleWaitsPerAttempt = 8;
 const longestThrottleWaitMs = 60_000;
+/** Heartbeats of the listing activities, well inside longListing's heartbeat timeout. */
+const heartbeatEveryMs = 2_000;
 
 
 function accountGone(accountId: string): ApplicationFailure {
@@ -139,7 +141,9 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         let session: CloudSession | undefined;
         try {
           session = connect(account);
-          regions = await session.listRegions();
+          const listing = session;
+          // Runs under the listing profile's heartbeat timeout: a slow provider must not look like a dead worker.
+          regions = await whileHeartbeating(() => listing.listRegions(), { every: heartbeatEveryMs });
         } catch (error) {
           if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) return { regions: [], error: error.message };
           throw error;
@@ -178,9 +182,10 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
             const page = await listPage(listing, scope, progress.checkpoint.pageToken, progress);
             const records = inventoryRecords(scope.provider, scope.type as ResourceType, scope.region, page.resources);
             progress = await inventory.commitPage(scope, progress, records, page.nextPageToken);
-            if (page.nextPageToken === undefined) break;
-            // A cancelled sync stops after the page in hand, which is committed.
+            // A cancelled sync stops after the page in hand, which is committed, and does not complete the region
+            // even after its last page: a listing that stopped for a cancellation expires nothing.
             signal.throwIfAborted();
+            if (page.nextPageToken === undefined) break;
           }
           const { created, updated, unchanged } = progress.counts;
           return inventory.completeRegion(
@@ -188,7 +193,7 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
             progress,
             `listed ${progress.checkpoint.pages} pages: created ${created}, updated ${updated}, unchanged ${unchanged}`,
           );
-        }, { every: 2_000, details });
+        }, { every: heartbeatEveryMs, details });
         return regionResult(input.region, progress);
       } catch (error) {
         if (isCloudError(error) && nonRetryableCloudSyncFailures.includes(error.name)) {
@@ -200,6 +205,14 @@ export function createCloudSyncActivities({ orm, clouds, secrets, pageSize }: Cl
         // The account was deleted under the listing (its page commit hit the foreign key): loadAccount then throws
         // the non-retryable account-gone failure, since no retry can help.
         if (!isCloudError(error)) await loadAccount(scope.accountId);
+        // The run's log says where the listing stopped and that it expired nothing: a cancelled sync, a run abandoned
+        // under a listing that went on (its next commit was refused), or a worker shutting down (the retry resumes).
+        const cancelled = context.cancellationSignal.aborted ? `cancelled (${(context.cancellationSignal.reason as Error).message})` : undefined;
+        const stopped = error instanceof SyncRunEndedError ? error.message : cancelled;
+        if (stopped !== undefined) {
+          await inventory.appendLine(run.id, 'warn', input.region, `attempt ${context.info.attempt} stopped after ${progress.checkpoint.pages} committed pages, nothing expired: ${stopped}`);
+        }
+        if (error instanceof SyncRunEndedError) throw ApplicationFailure.nonRetryable(error.message, error.name);
         throw error;
       } finally {
         session?.close();

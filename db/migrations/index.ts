@@ -5,6 +5,7 @@ import { Migration20261122010000_cloud_inventory } from './Migration202611220100
 import { Migration20261122020000_cmdb_watch_replay } from './Migration20261122020000_cmdb_watch_replay.ts';
 import { Migration20261122030000_inventory_write_path } from './Migration20261122030000_inventory_write_path.ts';
 import { Migration20261123000000_temporal_side } from './Migration20261123000000_temporal_side.ts';
+import { Migration20261204000000_sink_position_lease } from './Migration20261204000000_sink_position_lease.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261122000000_probe', class: Migration20261122000000_probe },
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261122020000_cmdb_watch_replay', class: Migration20261122020000_cmdb_watch_replay },
   { name: 'Migration20261122030000_inventory_write_path', class: Migration20261122030000_inventory_write_path },
   { name: 'Migration20261123000000_temporal_side', class: Migration20261123000000_temporal_side },
+  { name: 'Migration20261204000000_sink_position_lease', class: Migration20261204000000_sink_position_lease },
 ];

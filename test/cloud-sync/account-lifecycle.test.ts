@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { CancelledFailure, Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
+import pg from 'pg';
 import { createCloudRegistry } from '../../integrations/clouds/registry.ts';
+import { simProvider } from '../../integrations/clouds/providers/sim/index.ts';
 import { createSecretBox } from '../../security/secrets.ts';
 import { createCloudAccountService, type CloudAccountService } from '../../services/cloud-sync/accounts.ts';
 import { testOutbound } from '../support/outbound.ts';
@@ -149,31 +151,77 @@ describe('cloud account lifecycle', () => {
     assert.equal((await stack.call('GET', `/v1/cloud-accounts/${accountId}`)).status, 404);
   });
 
-  test('a sync cancelled from outside (Web UI, CLI) marks its run failed and expires nothing', async () => {
-    const created = await stack.call('POST', '/v1/cloud-accounts', simAccount({
-      credentials: { seed: randomUUID(), instancesPerRegion: 100_000, regions: 1, generation: 0 },
-      syncIntervalMinutes: 0,
-    }));
+  test('a sync cancelled from outside (Web UI, CLI) marks its run failed and expires nothing, even if its last page lands after', async () => {
+    // Generation 0 is stored by a full sync; by generation 5 some of those instances are gone, so a listing that
+    // completed would expire them.
+    const credentials = { seed: randomUUID(), instancesPerRegion: 300, regions: 1, generation: 0 };
+    const created = await stack.call('POST', '/v1/cloud-accounts', simAccount({ credentials, syncIntervalMinutes: 0 }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const accountId = created.body.id as string;
-    const started = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
-    assert.equal(started.status, 202);
-    await waitFor('pages committed', async () => {
-      const runs = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { regions: Record<string, { pages: number }> }[];
-      return runs.some((run) => Object.values(run.regions).some((region) => region.pages >= 2)) ? true : undefined;
+    const first = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+    await stack.client.workflow.getHandle(first.body.workflowId, first.body.runId).result();
+    const later = { ...credentials, generation: 5 };
+    assert.equal((await stack.call('PATCH', `/v1/cloud-accounts/${accountId}`, { credentials: later })).status, 200);
+
+    const session = simProvider.connect({ credentials: later, pageSize: 50, outbound: testOutbound });
+    const [region] = await session.listRegions();
+    const pages: string[][] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await session.list('instance', region!, pageToken);
+      pages.push(page.resources.map((resource) => resource.externalId));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    const seen = new Set(pages.flat());
+    const stored = await stack.orm.em.getConnection().execute<{ external_id: string }[]>('select external_id from resource where account_id = ?', [accountId]);
+    assert.ok(stored.some((row) => !seen.has(row.external_id)), 'a completed listing of generation 5 would expire something');
+
+    // The test holds rows of the last page, so the listing commits every page but that one and waits on it.
+    const lock = new pg.Client({ connectionString: stack.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('begin');
+      const locked = await lock.query('select id from resource where account_id = $1 and external_id = any($2) for update', [accountId, pages.at(-1)]);
+      assert.ok(locked.rowCount! > 0, 'the last page updates rows that exist');
+
+      const started = await stack.call('POST', `/v1/cloud-accounts/${accountId}/sync`);
+      assert.equal(started.status, 202);
+      const runId = await waitFor('the listing to wait on its last page', async () => {
+        const run = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}&limit=1`)).body.items[0] as { id: string; workflowId: string; regions: Record<string, { pages: number }> };
+        if (run?.workflowId !== `${started.body.workflowId}:instance` || run.regions[region!]?.pages !== pages.length - 1) return undefined;
+        // Read on another connection: inside the lock's transaction pg_stat_activity stays a snapshot of its start.
+        const blocked = await stack.orm.em.fork().execute("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+        return blocked.length > 0 ? run.id : undefined;
+      });
+
+      const handle = stack.client.workflow.getHandle(started.body.workflowId as string);
+      await handle.cancel();
+      const outcome = await handle.result().then(() => assert.fail('the sync completed although it was cancelled'), (error: unknown) => error);
+      assert.ok(outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure, String(outcome));
+      const abandoned = (await stack.call('GET', `/v1/sync-runs/${runId}`)).body;
+      assert.equal(abandoned.state, 'failed');
+      assert.match(abandoned.error, /cancelled before it finished/);
+      assert.ok(abandoned.finishedAt);
+    } finally {
+      await lock.query('rollback').finally(() => lock.end());
+    }
+
+    // The listing gets its last page through only now, after the run was marked failed: it must stop there.
+    const stopped = await waitFor('the listing to stop or complete', async () => {
+      const run = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}&limit=1`)).body.items[0];
+      const detail = (await stack.call('GET', `/v1/sync-runs/${run.id}`)).body;
+      const line = (detail.lines as { region: string | null; message: string }[]).find((entry) => entry.region === region && /stopped/.test(entry.message));
+      return line || detail.regions[region!].state !== 'listing' ? { detail, line } : undefined;
     });
-
-    const handle = stack.client.workflow.getHandle(started.body.workflowId as string);
-    await handle.cancel();
-    const outcome = await handle.result().then(() => assert.fail('the sync completed although it was cancelled'), (error: unknown) => error);
-    assert.ok(outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure, String(outcome));
-
-    const [run] = (await stack.call('GET', `/v1/sync-runs?accountId=${accountId}`)).body.items as { id: string; state: string; error: string; finishedAt: string | null }[];
-    assert.equal(run?.state, 'failed');
-    assert.match(run.error, /cancelled before it finished/);
-    assert.ok(run.finishedAt);
-    const expired = (await stack.call('GET', `/v1/resources?accountId=${accountId}&expired=true&limit=10`)).body.items as unknown[];
-    assert.equal(expired.length, 0);
+    assert.equal(stopped.detail.regions[region!].state, 'listing', 'the region never completed');
+    assert.equal(stopped.detail.regions[region!].pages, pages.length - 1, 'the last page was not committed');
+    assert.match(stopped.line!.message, /nothing expired/);
+    assert.equal(stopped.detail.state, 'failed');
+    const [expired] = await stack.orm.em.getConnection().execute<{ n: string }[]>(
+      'select count(*)::text as n from resource where account_id = ? and expired_at is not null',
+      [accountId],
+    );
+    assert.equal(Number(expired!.n), 0, 'no resource of the account was expired');
     assert.equal((await stack.call('DELETE', `/v1/cloud-accounts/${accountId}`)).status, 204);
   });
 

@@ -302,6 +302,16 @@ describe('aws provider failure mapping', () => {
     }
   });
 
+  test('an endpoint that never answers gives CloudUnavailableError after the request timeout, instead of hanging the listing', { timeout: 60_000 }, async () => {
+    answer = () => {};
+    const session = awsProvider.connect({ credentials, endpoint, outbound: testOutbound });
+    try {
+      await assert.rejects(session.list('instance', 'us-east-1'), (error: unknown) => error instanceof CloudUnavailableError && /requestTimeout/.test(error.message));
+    } finally {
+      session.close();
+    }
+  });
+
   test('an endpoint that refuses connections gives CloudUnavailableError', async () => {
     const closed = createServer();
     await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));

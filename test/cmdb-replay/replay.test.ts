@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CmdbChangeGenerator } from '../../integrations/cmdb/emulator/change-generator.ts';
 import { ensureCursorRow, storeCmdbBatch } from '../../db/repositories/cmdb/cmdb-events.ts';
-import { cmdbReplayWorkflowId, cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
+import type { WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { cmdbReplayWakeSignal, cmdbReplayWorkflowId, cmdbWatchWorkflowId } from '../../contracts/cmdb.ts';
+import { taskQueueName } from '../../contracts/task-queues.ts';
 import { startDomainStack, type DomainStack } from '../support/domain-stack.ts';
 import { waitFor } from '../support/wait.ts';
 import {
@@ -268,6 +271,40 @@ describe('CMDB watch replay', () => {
     assert.equal(listed.filter((event: { cursor: string }) => event.cursor === 'dup-cursor-a').length, 1);
     await waitFor('the mirror applied the create and the delete', async () => (await status(sourceId)).resources[0].sinks.every((sink: { pending: number }) => sink.pending === 0));
     assert.ok((await topology(sourceId)).every((biz: { bkBizId: number }) => biz.bkBizId !== 9001), 'create then delete leaves nothing');
+  });
+
+  test('two replays of one webhook sink at once deliver every event once, in order per resource', async (t) => {
+    const { webhook, sourceId, webhookSinkId } = await sourceWithWebhook(t, 'host', false);
+    const own = stack.client.workflow.getHandle(cmdbReplayWorkflowId(sourceId, webhookSinkId));
+    // A second replay of the same sink, as an attempt that a retry overlaps (its worker stalled, not dead) would be.
+    const second = await stack.client.workflow.start('cmdbReplayWorkflow', {
+      workflowId: `second-${cmdbReplayWorkflowId(sourceId, webhookSinkId)}`,
+      taskQueue: taskQueueName(stack.config.temporal.taskQueuePrefix, 'cmdb'),
+      args: [{ sourceId, sinkId: webhookSinkId }],
+    });
+    t.after(() => second.terminate().catch(() => undefined));
+    const replaying = async (handle: WorkflowHandle) =>
+      (await handle.describe()).raw.pendingActivities?.some((activity) => activity.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ?? false;
+
+    webhook.mode = 'hold';
+    const hosts = 20;
+    for (let index = 1; index <= hosts; index += 1) cmdb.emulator.state.createHost(`10.123.0.${index}`, { bk_host_name: `concurrent-${index}` });
+    await waitFor('the host events stored', async () => (await status(sourceId)).resources[0].received === hosts);
+    await second.signal(cmdbReplayWakeSignal);
+    await own.signal(cmdbReplayWakeSignal);
+    await waitFor('both replays in flight while the receiver holds a delivery', async () => webhook.requests > 0 && (await replaying(own)) && (await replaying(second)));
+    webhook.mode = 'up';
+    await webhookCaughtUp(sourceId, webhookSinkId);
+    // Neither replay has an activity left running, so no delivery of these events can still arrive.
+    await waitFor('both replays idle', async () => !(await replaying(own)) && !(await replaying(second)));
+
+    const arrived = webhook.accepted.filter((event) => event.resource === 'host').map((event) => event.seq);
+    assert.deepEqual(arrived, Array.from({ length: hosts }, (_, index) => index + 1), 'each event arrived once, in sequence order');
+    const [position] = await stack.orm.em.fork().execute<Array<{ applied_seq: string }>>(
+      'select applied_seq from cmdb_sink_cursor where source_id = ? and sink_id = ? and resource = ?',
+      [sourceId, webhookSinkId, 'host'],
+    );
+    assert.equal(Number(position?.applied_seq), hosts);
   });
 
   test('a webhook that stays down dead-letters after N attempts; a re-drive delivers it', async (t) => {

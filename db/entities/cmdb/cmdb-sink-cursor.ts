@@ -12,6 +12,12 @@ const CmdbSinkCursorSchema = defineEntity({
     sinkId: p.uuid(),
     resource: p.string(),
     appliedSeq: p.bigint('number').default(0),
+    /**
+     * The webhook replay call that alone may deliver this position's next events, until leasedUntil: two replay
+     * attempts running at once (a retry overlapping a stalled attempt) must not both deliver (cmdb-events.ts).
+     */
+    leasedBy: p.uuid().nullable(),
+    leasedUntil: p.datetime().nullable(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });

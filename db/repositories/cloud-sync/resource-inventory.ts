@@ -51,6 +51,17 @@ export class CheckpointMovedError extends Error {
   }
 }
 
+/**
+ * The run ended (cancelled and abandoned) while one of its listings was still going: that listing commits nothing
+ * more and expires nothing, since what it has not seen may well still exist.
+ */
+export class SyncRunEndedError extends Error {
+  override readonly name = 'SyncRunEndedError';
+  constructor(scope: InventoryScope, state: string) {
+    super(`sync run ${scope.runId} is ${state}, no longer running: region ${scope.region} commits no further page and expires nothing`);
+  }
+}
+
 // RETURNING old.* (PostgreSQL 18) sees each row as it was before this statement: no old row means inserted, and a
 // different hash (or an un-expiry) means updated. Only those get their edges rewritten; an unchanged resource's
 // hash covers its edges, so they are already right.
@@ -95,6 +106,13 @@ export class ResourceInventory {
     return this.#orm.em.fork().transactional((em) => work(sqlClient(em)));
   }
 
+  /** Why a guarded write of the region's checkpoint matched no row: the run ended, or another attempt moved on. */
+  async #refusal(client: SqlClient, scope: InventoryScope, pages: number): Promise<Error> {
+    const { rows } = await client.query<{ state: string }>(`select state from sync_run where id = $1`, [scope.runId]);
+    const state = rows[0]?.state ?? 'deleted';
+    return state === 'running' ? new CheckpointMovedError(scope, pages) : new SyncRunEndedError(scope, state);
+  }
+
   /** The region's checkpoint and counts, creating them (listing starts now, database time) on the first attempt. */
   async beginRegion(runId: string, region: string): Promise<RegionProgress> {
     const { rows } = await sqlClient(this.#orm.em.fork()).query<{ checkpoint: RegionCheckpoint; counts: RegionCounts | null }>(
@@ -113,7 +131,7 @@ export class ResourceInventory {
 
   /**
    * Commits one listed page: advances the checkpoint from `before` to `after` and stores the resources, all or
-   * nothing. Returns the page's counts (already added into `after.counts`).
+   * nothing, while the run is still running. Returns the page's counts (already added into `after.counts`).
    */
   async commitPage(scope: InventoryScope, before: RegionProgress, records: InventoryRecord[], nextPageToken: string | undefined): Promise<RegionProgress> {
     return this.#transaction(async (client) => {
@@ -165,20 +183,27 @@ export class ResourceInventory {
       if (nextPageToken === undefined) delete checkpoint.pageToken;
       const moved = await client.query(
         `update sync_run set checkpoints = jsonb_set(checkpoints, array[$2::text], $3::jsonb), counts = jsonb_set(counts, array[$2::text], $4::jsonb)
-         where id = $1 and (checkpoints -> $2 ->> 'pages')::int = $5 and checkpoints -> $2 ->> 'state' = 'listing'`,
+         where id = $1 and state = 'running' and (checkpoints -> $2 ->> 'pages')::int = $5 and checkpoints -> $2 ->> 'state' = 'listing'`,
         [scope.runId, scope.region, JSON.stringify(checkpoint), JSON.stringify(counts), before.checkpoint.pages],
       );
-      if (moved.rowCount !== 1) throw new CheckpointMovedError(scope, before.checkpoint.pages);
+      if (moved.rowCount !== 1) throw await this.#refusal(client, scope, before.checkpoint.pages);
       return { checkpoint, counts };
     });
   }
 
   /**
    * The listing of the scope completed: everything of (account, type, region) not seen since the listing began is
-   * marked expired (never deleted), in the same transaction that marks the region succeeded.
+   * marked expired (never deleted), in the same transaction that marks the region succeeded. The run's row is
+   * locked first and must still be running: a cancelled sync is abandoned (abandonRun) under the same lock, so a
+   * listing that completes after its run was abandoned expires nothing.
    */
   async completeRegion(scope: InventoryScope, before: RegionProgress, message: string): Promise<RegionProgress> {
     return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ state: string }>(
+        `select state from sync_run where id = $1 and checkpoints -> $2 ->> 'state' = 'listing' for update`,
+        [scope.runId, scope.region],
+      );
+      if (rows[0]?.state !== 'running') throw await this.#refusal(client, scope, before.checkpoint.pages);
       const expired = await client.query(
         `update resource set expired_at = now()
          where account_id = $1 and type = $2 and region = $3 and expired_at is null and last_seen_at < $4`,
@@ -186,12 +211,11 @@ export class ResourceInventory {
       );
       const counts = { ...before.counts, expired: before.counts.expired + (expired.rowCount ?? 0) };
       const checkpoint: RegionCheckpoint = { ...before.checkpoint, state: 'succeeded' };
-      const moved = await client.query(
+      await client.query(
         `update sync_run set checkpoints = jsonb_set(checkpoints, array[$2::text], $3::jsonb), counts = jsonb_set(counts, array[$2::text], $4::jsonb)
-         where id = $1 and checkpoints -> $2 ->> 'state' = 'listing'`,
+         where id = $1`,
         [scope.runId, scope.region, JSON.stringify(checkpoint), JSON.stringify(counts)],
       );
-      if (moved.rowCount !== 1) throw new CheckpointMovedError(scope, before.checkpoint.pages);
       await client.query(`insert into sync_run_line (run_id, at, level, region, message) values ($1, now(), 'info', $2, $3)`, [
         scope.runId,
         scope.region,

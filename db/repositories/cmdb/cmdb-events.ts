@@ -179,6 +179,48 @@ export async function moveSinkPosition(tx: EntityManager, sourceId: string, sink
   );
 }
 
+/**
+ * Claims (or renews) the right to deliver the next events of (sink, resource) for `leaseMs`, creating the position
+ * at 0 when missing; returns the position, or undefined while another holder's lease runs. A lease, not a row lock:
+ * a webhook call can take seconds, and a transaction held open across it would pin a connection and block every
+ * writer of the row. An expired lease (its holder crashed or stalled) is taken over; the holder's own writes are
+ * fenced by `holder` (moveLeasedSinkPosition).
+ */
+export async function claimSinkPosition(orm: Orm, sourceId: string, sinkId: string, resource: string, holder: string, leaseMs: number): Promise<number | undefined> {
+  const em = orm.em.fork();
+  await em.execute(
+    `insert into cmdb_sink_cursor (id, source_id, sink_id, resource, applied_seq, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, 0, now()) on conflict (source_id, sink_id, resource) do nothing`,
+    [sourceId, sinkId, resource],
+  );
+  const [claimed] = await em.execute<Array<{ applied_seq: string }>>(
+    `update cmdb_sink_cursor set leased_by = ?, leased_until = now() + ?::int * interval '1 millisecond'
+     where source_id = ? and sink_id = ? and resource = ? and (leased_by is null or leased_by = ? or leased_until < now())
+     returning applied_seq`,
+    [holder, leaseMs, sourceId, sinkId, resource, holder],
+  );
+  return claimed ? Number(claimed.applied_seq) : undefined;
+}
+
+/** Moves a leased position to `appliedSeq` and renews the lease; false when `holder` no longer holds it. */
+export async function moveLeasedSinkPosition(orm: Orm, sourceId: string, sinkId: string, resource: string, holder: string, appliedSeq: number, leaseMs: number): Promise<boolean> {
+  const moved = await orm.em.fork().execute<{ affectedRows: number }>(
+    `update cmdb_sink_cursor set applied_seq = greatest(applied_seq, ?), leased_until = now() + ?::int * interval '1 millisecond', updated_at = now()
+     where source_id = ? and sink_id = ? and resource = ? and leased_by = ?`,
+    [appliedSeq, leaseMs, sourceId, sinkId, resource, holder],
+    'run',
+  );
+  return moved.affectedRows === 1;
+}
+
+/** Gives the lease up, so another replay call can claim the position at once. */
+export async function releaseSinkPosition(orm: Orm, sourceId: string, sinkId: string, resource: string, holder: string): Promise<void> {
+  await orm.em.fork().execute(
+    'update cmdb_sink_cursor set leased_by = null, leased_until = null where source_id = ? and sink_id = ? and resource = ? and leased_by = ?',
+    [sourceId, sinkId, resource, holder],
+  );
+}
+
 /** A sink added to a running source starts at the current tip: it receives changes from now on. */
 export async function startSinkAtTip(orm: Orm, sourceId: string, sinkId: string): Promise<void> {
   await orm.em.fork().execute(
@@ -210,14 +252,14 @@ export async function eventsAfter(em: EntityManager, sourceId: string, resource:
   return rows.map(toStoredEvent);
 }
 
-/** Dead letters of a sink that an operator asked to re-drive, oldest first. */
-export async function eventsToRedrive(em: EntityManager, sourceId: string, sinkId: string, limit: number): Promise<Array<StoredCmdbEvent & { resource: string }>> {
+/** Dead letters of a sink on one resource that an operator asked to re-drive, oldest first. */
+export async function eventsToRedrive(em: EntityManager, sourceId: string, sinkId: string, resource: string, limit: number): Promise<StoredCmdbEvent[]> {
   const rows = await em.execute<Array<Record<string, unknown>>>(
-    `select id, resource, seq, cursor, event_type, detail, received_at, sink_states from cmdb_event
-     where source_id = ? and sink_states -> ? ->> 'state' = 'redrive' order by resource, seq limit ?`,
-    [sourceId, sinkId, limit],
+    `select id, seq, cursor, event_type, detail, received_at, sink_states from cmdb_event
+     where source_id = ? and resource = ? and sink_states -> ? ->> 'state' = 'redrive' order by seq limit ?`,
+    [sourceId, resource, sinkId, limit],
   );
-  return rows.map((row) => ({ ...toStoredEvent(row), resource: row.resource as string }));
+  return rows.map(toStoredEvent);
 }
 
 export async function recordSinkTrouble(orm: Orm, eventId: string, sinkId: string, trouble: CmdbEventSinkTrouble): Promise<void> {

@@ -132,7 +132,9 @@ class AwsSession implements CloudSession, InstanceLifecycle, LoadBalancerTargets
    * which refuses a denied address at connect time. The public AWS endpoints are not user-configured.
    */
   #requestHandler() {
-    const bounds = { requestTimeout: CLOUD_CALL_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: CLOUD_CONNECT_TIMEOUT_MS };
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes; a bounded call is what
+    // lets a cancelled or shut-down listing stop within one call.
+    const bounds = { requestTimeout: CLOUD_CALL_TIMEOUT_MS, socketTimeout: CLOUD_CALL_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: CLOUD_CONNECT_TIMEOUT_MS };
     if (!this.#endpoint) return bounds;
     const lookup = this.#outbound.lookup;
     return { ...bounds, httpAgent: { lookup, keepAlive: true }, httpsAgent: { lookup, keepAlive: true } };
