@@ -37,6 +37,13 @@ export function runHostExecutorContract(name: string, open: () => HostExecutor |
       return stdout;
     }
 
+    /** The shell and the child whose pids `pidFile` holds have ended (the check waits for state, not for time). */
+    async function assertTreeGone(pidFile: string): Promise<void> {
+      const pids = (await executor.readFile(pidFile, { maxBytes: 100 })).toString().trim().split('\n');
+      assert.equal(pids.length, 2);
+      await waitFor(async () => `processes ${(await running(pids)).join(', ')} to be gone`, async () => (await running(pids)).length === 0, 10_000);
+    }
+
     /** Starts a shell that records its pid and its child's in `pidFile`, says "started", and waits for the child. */
     const processTree = (pidFile: string) => ['sh', '-c', 'echo $$ > "$1"; sleep 300 & echo $! >> "$1"; echo started; wait', 'sh', pidFile];
 
@@ -93,9 +100,7 @@ export function runHostExecutorContract(name: string, open: () => HostExecutor |
       assert.equal(result.timedOut, true);
       assert.equal(result.cancelled, false);
       assert.equal(result.exitCode, null);
-      const pids = (await executor.readFile(pidFile, { maxBytes: 100 })).toString().trim().split('\n');
-      assert.equal(pids.length, 2);
-      await waitFor(async () => `processes ${(await running(pids)).join(', ')} to be gone`, async () => (await running(pids)).length === 0, 10_000);
+      await assertTreeGone(pidFile);
     });
 
     test('an abort kills the command and everything it started, and is reported as cancelled', async () => {
@@ -108,9 +113,7 @@ export function runHostExecutorContract(name: string, open: () => HostExecutor |
       });
       assert.equal(result.timedOut, true);
       assert.equal(result.cancelled, true);
-      const pids = (await executor.readFile(pidFile, { maxBytes: 100 })).toString().trim().split('\n');
-      assert.equal(pids.length, 2);
-      await waitFor(async () => `processes ${(await running(pids)).join(', ')} to be gone`, async () => (await running(pids)).length === 0, 10_000);
+      await assertTreeGone(pidFile);
     });
 
     test('a command whose signal is already aborted does not start', async () => {
