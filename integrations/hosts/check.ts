@@ -11,6 +11,7 @@ export type HostCheck =
   /** `failure` is the error's name (contracts/failure-types.ts HOST_FAILURES, or OutboundRefusedError). */
   | { ok: false; latencyMs: number; failure: string; message: string; hostKeyFingerprint?: string };
 
+/** The caller owns the executor: a check leaves its connection open for the calls that follow, or for close(). */
 export async function checkHost(executor: HostExecutor, options: { timeoutMs: number }): Promise<HostCheck> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);

@@ -130,9 +130,11 @@ export class LocalExecutor implements HostExecutor {
       throw new HostFileOperationError(this.target, `writing ${path} failed: ${(error as Error).message}`, { cause: error });
     }
     const temporary = join(dirname(final), `.${basename(final)}.opsflow-${randomBytes(6).toString('hex')}.tmp`);
+    let sourceError: Error | undefined;
     try {
       // A file with an explicit mode may be a secret: nobody else can read it until it has its final mode.
       const source = content instanceof Readable ? content : Readable.from([content]);
+      source.once('error', (error) => (sourceError = error));
       await pipeline(source, createWriteStream(temporary, { flags: 'wx', mode: options.mode === undefined ? 0o666 : 0o600 }), { signal: options.signal });
       // Hash what is on disk, not what was sent: that is what the final name will hold.
       const actual = (await sha256OfFile(temporary)) ?? '';
@@ -142,7 +144,8 @@ export class LocalExecutor implements HostExecutor {
       return { written: true };
     } catch (error) {
       await rm(temporary, { force: true });
-      if (error instanceof HostError || options.signal?.aborted) throw error;
+      // The caller's own failures (its content stream, its abort) come back as they are; the rest is the host's.
+      if (error instanceof HostError || error === sourceError || options.signal?.aborted) throw error;
       throw new HostFileOperationError(this.target, `writing ${path} failed: ${(error as Error).message}`, { cause: error });
     }
   }

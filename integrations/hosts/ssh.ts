@@ -163,7 +163,11 @@ export class SshExecutor implements HostExecutor, PresentsHostKey {
     }
     const temporary = posix.join(posix.dirname(target), `.${posix.basename(target)}.opsflow-${randomBytes(6).toString('hex')}.tmp`);
     const stdin = content instanceof Readable ? content : Readable.from([content]);
-    const upload = await this.#script(`writing ${path}`, uploadScript, [target, temporary, expected, mode], { ...options, stdin });
+    const upload = await this.#script(`writing ${path}`, uploadScript, [target, temporary, expected, mode], { ...options, stdin }).catch(async (error: unknown) => {
+      // A killed upload (timeout, abort, a failing source) never reaches the script's own clean-up.
+      await this.#execute(['rm', '-f', '--', temporary], { timeoutMs: 10_000, onStdout: () => undefined, onStderr: () => undefined }).catch(() => undefined);
+      throw error;
+    });
     if (upload.exitCode === 0) return { written: true };
     if (upload.exitCode === checksumMismatchExit) throw new HostChecksumMismatchError(this.target, path, expected, upload.stdout.toString().trim());
     throw new HostFileOperationError(this.target, `writing ${path} failed (exit ${upload.exitCode}): ${upload.stderr.trim()}`);
@@ -308,7 +312,10 @@ export class SshExecutor implements HostExecutor, PresentsHostKey {
     const deadline = Date.now() + timeoutMs;
     // An address literal is checked here; a name is resolved by the policy's own lookup when the socket connects, so
     // a second DNS answer cannot swap in a refused address.
-    await this.#policy.assertAllowed(address, this.target);
+    await this.#policy.assertAllowed(address, this.target).catch((error: unknown) => {
+      if (error instanceof OutboundRefusedError) throw error;
+      throw new HostUnreachableError(this.target, `cannot resolve ${address}: ${(error as Error).message}`, { cause: error });
+    });
     const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = connectTcp({ host: address, port, lookup: this.#policy.lookup });
       const timer = setTimeout(() => {

@@ -167,6 +167,17 @@ export function runHostExecutorContract(name: string, open: () => HostExecutor |
       await assert.rejects(executor.putFile(`${folder}/bad.txt`, content, { sha256: 'not-a-hash' }), HostRequestError);
     });
 
+    test('a content stream that fails midway fails putFile with its error and leaves no file, temporary or final', async () => {
+      const folder = `${base}/broken-source`;
+      const source = Readable.from((async function* () {
+        yield Buffer.from('the first half');
+        throw new Error('the source failed');
+      })());
+      await assert.rejects(executor.putFile(`${folder}/half.txt`, source, { sha256: sha256(Buffer.from('anything')) }), /the source failed/);
+      await assert.rejects(executor.readFile(`${folder}/half.txt`, { maxBytes: 1024 }), HostFileNotFoundError);
+      assert.deepEqual((await output(['sh', '-c', 'ls -A "$1" 2>/dev/null; true', 'sh', folder])).stdout, []);
+    });
+
     test('readFile reads up to maxBytes, refuses a larger file and names a missing one', async () => {
       const content = Buffer.from('0123456789');
       await executor.putFile(`${base}/ten.txt`, content, { sha256: sha256(content) });
