@@ -47,3 +47,32 @@ export const nonRetryableCmdbFailures: readonly string[] = [
   CMDB_FAILURES.invalidResponse,
   CMDB_FAILURES.outboundRefused,
 ];
+
+/** Failures of the host executors (integrations/hosts/errors.ts names its classes with these). */
+export const HOST_FAILURES = {
+  /** No connection, a connect or handshake timeout, or the connection dropped: may pass, retried. */
+  unreachable: 'HostUnreachableError',
+  /** The host refused the client key. */
+  auth: 'HostAuthError',
+  /** The host presented another key than the pinned one: a reinstalled host or a machine in the middle. */
+  keyMismatch: 'HostKeyMismatchError',
+  /** The request itself is wrong: a path outside the executor's root, an empty argv, a malformed sha256. */
+  request: 'HostRequestError',
+  /** The file written on the host does not have the expected sha256; nothing was put under the final name. */
+  checksumMismatch: 'HostChecksumMismatchError',
+  fileNotFound: 'HostFileNotFoundError',
+  fileTooLarge: 'HostFileTooLargeError',
+  /** The host could not carry out a file operation (permission denied, disk full, a missing tool). */
+  fileOperation: 'HostFileOperationError',
+} as const;
+
+/** Only an unreachable host may answer differently next time; every other host failure needs a person. */
+export const nonRetryableHostFailures: readonly string[] = [
+  HOST_FAILURES.auth,
+  HOST_FAILURES.keyMismatch,
+  HOST_FAILURES.request,
+  HOST_FAILURES.checksumMismatch,
+  HOST_FAILURES.fileNotFound,
+  HOST_FAILURES.fileTooLarge,
+  HOST_FAILURES.fileOperation,
+];
