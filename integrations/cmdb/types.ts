@@ -1,5 +1,5 @@
 // Shapes of BlueKing CMDB's resource_watch and re-list APIs, named as CMDB names them on the wire.
-// Both the client and the emulator use these; see /work/shared/reference/bk-cmdb-resource-watch.md.
+// Both the client and the emulator use these; they follow BlueKing CMDB's documented resource_watch contract (event envelope, cursors, error codes).
 import { z } from 'zod';
 
 /** Watchable resources and their cursor type ids (src/common/watch/cursor.go). */
