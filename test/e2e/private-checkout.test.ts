@@ -19,7 +19,13 @@ test('opsflow up comes up from a clone in a 0700 folder and stops cleanly', { ti
   execFileSync('git', ['clone', '--quiet', repository, checkout]);
   // The dependencies as `npm ci` would lay them out, hard-linked to save a download: what matters is that the
   // PostgreSQL binaries now sit inside the private folder.
-  execFileSync('cp', ['-al', join(repository, 'node_modules'), join(checkout, 'node_modules')]);
+  try {
+    execFileSync('cp', ['-al', join(repository, 'node_modules'), join(checkout, 'node_modules')], { stdio: 'ignore' });
+  } catch {
+    // Hard links cannot cross file systems (a checkout on another one than the temp dir): copy instead.
+    rmSync(join(checkout, 'node_modules'), { recursive: true, force: true });
+    execFileSync('cp', ['-a', join(repository, 'node_modules'), join(checkout, 'node_modules')]);
+  }
 
   const ports = await upPorts();
   const clusterLink = join(checkout, '.opsflow', 'pg', 'cluster');
