@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NGINX_FAILURES } from '../../contracts/failure-types.ts';
-import { HostFileNotFoundError } from './errors.ts';
+import { HostError, HostFileNotFoundError } from './errors.ts';
 import type { HostExecutor } from './executor.ts';
 
 export interface UpstreamMember {
@@ -54,40 +54,31 @@ export class NginxUpstreamInvalidError extends Error {
 }
 
 /** nginx refused the configuration; `lines` is what `nginx -t` said (local configuration errors, safe to show). */
-export class NginxConfigError extends Error {
+export class NginxConfigError extends HostError {
   override readonly name = NGINX_FAILURES.config;
-  readonly target: string;
   readonly lines: string[];
   /** The previous upstream file was put back (false when there was none to put back). */
   readonly restored: boolean;
 
   constructor(target: string, lines: string[], restored: boolean) {
-    super(`${target}: nginx refused the new upstream (${restored ? 'the previous file is back' : 'there was no previous file to put back'}): ${lines.join(' | ')}`);
-    this.target = target;
+    super(target, `nginx refused the new upstream (${restored ? 'the previous file is back' : 'there was no previous file to put back'}): ${lines.join(' | ')}`);
     this.lines = lines;
     this.restored = restored;
   }
 }
 
-export class NginxReloadError extends Error {
+/** The master's pid could not be read, or the reload command failed: nginx kept its old configuration. */
+export class NginxReloadError extends HostError {
   override readonly name = NGINX_FAILURES.reload;
-  readonly target: string;
-
-  constructor(target: string, message: string) {
-    super(`${target}: ${message}`);
-    this.target = target;
-  }
 }
 
 /** The new configuration is live, but old workers still serve requests to the members it took out. */
-export class NginxDrainTimeoutError extends Error {
+export class NginxDrainTimeoutError extends HostError {
   override readonly name = NGINX_FAILURES.drainTimeout;
-  readonly target: string;
   readonly remainingWorkers: number[];
 
   constructor(target: string, remainingWorkers: number[], timeoutMs: number) {
-    super(`${target}: old nginx workers ${remainingWorkers.join(', ')} were still running after ${timeoutMs} ms; do not stop the drained members yet`);
-    this.target = target;
+    super(target, `old nginx workers ${remainingWorkers.join(', ')} were still running after ${timeoutMs} ms; do not stop the drained members yet`);
     this.remainingWorkers = remainingWorkers;
   }
 }
