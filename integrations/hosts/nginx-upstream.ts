@@ -57,17 +57,17 @@ export class NginxUpstreamInvalidError extends Error {
 export class NginxConfigError extends HostError {
   override readonly name = NGINX_FAILURES.config;
   readonly lines: string[];
-  /** The previous upstream file was put back (false when there was none to put back). */
+  /** The previous upstream file was put back (false: there was none, and the new file was removed). */
   readonly restored: boolean;
 
   constructor(target: string, lines: string[], restored: boolean) {
-    super(target, `nginx refused the new upstream (${restored ? 'the previous file is back' : 'there was no previous file to put back'}): ${lines.join(' | ')}`);
+    super(target, `nginx refused the new upstream (${restored ? 'the previous file is back' : 'there was none before, so the new file was removed'}): ${lines.join(' | ')}`);
     this.lines = lines;
     this.restored = restored;
   }
 }
 
-/** The master's pid could not be read, or the reload command failed: nginx kept its old configuration. */
+/** The master's pid could not be read, a command did not finish in time, or the reload failed; the previous file is back. */
 export class NginxReloadError extends HostError {
   override readonly name = NGINX_FAILURES.reload;
 }
@@ -107,22 +107,34 @@ export function renderUpstream(name: string, members: readonly UpstreamMember[])
 async function output(executor: HostExecutor, argv: readonly string[], options: ApplyUpstreamOptions) {
   const lines: string[] = [];
   const result = await executor.run(argv, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}), onLine: (_stream, line) => lines.push(line) });
+  // A killed command proves nothing: an empty `ps` listing must not read as "every old worker is gone".
+  if (result.cancelled) options.signal?.throwIfAborted();
+  if (result.timedOut) throw new NginxReloadError(executor.target, `${argv.join(' ')} did not finish within ${options.timeoutMs} ms`);
   return { ok: result.exitCode === 0, lines: lines.filter((line) => line.trim() !== '') };
 }
 
-/** The pids among `pids` still in the process table; a zombie counts, so a pid is gone only once it cannot be signalled. */
-async function stillRunning(executor: HostExecutor, pids: readonly number[], options: ApplyUpstreamOptions): Promise<number[]> {
-  const { lines } = await output(executor, ['ps', '-o', 'pid=', '-p', pids.join(',')], options);
-  return lines.map(Number);
+/** The master's children; old workers, after a reload, call themselves "worker process is shutting down". */
+async function childrenOf(executor: HostExecutor, lb: LoadBalancer, options: ApplyUpstreamOptions): Promise<{ pid: number; shuttingDown: boolean }[]> {
+  const pidText = (await executor.readFile(lb.pidFile, { maxBytes: 64 })).toString().trim();
+  if (!/^[0-9]+$/.test(pidText) || Number(pidText) < 2) throw new NginxReloadError(executor.target, `${lb.pidFile} holds "${pidText}", not the master's pid`);
+  const { lines } = await output(executor, ['ps', '-o', 'pid=,args=', '--ppid', pidText], options);
+  return lines.map((line) => ({ pid: Number(line.trim().split(/\s+/)[0]), shuttingDown: line.includes('shutting down') }));
 }
 
-async function childrenOf(executor: HostExecutor, lb: LoadBalancer, options: ApplyUpstreamOptions): Promise<{ master: number; workers: number[] }> {
-  const pidText = (await executor.readFile(lb.pidFile, { maxBytes: 64 })).toString().trim();
-  const master = Number(pidText);
-  if (!/^[0-9]+$/.test(pidText) || master < 2) throw new NginxReloadError(executor.target, `${lb.pidFile} holds "${pidText}", not the master's pid`);
-  const { lines } = await output(executor, ['ps', '-o', 'pid=', '--ppid', String(master)], options);
-  return { master, workers: lines.map(Number) };
+/** Polls until none of `pids` is in the process table (a zombie counts: it can still be signalled); the time it took. */
+async function waitForExit(executor: HostExecutor, pids: readonly number[], options: ApplyUpstreamOptions): Promise<number> {
+  const started = Date.now();
+  let remaining = [...pids];
+  while (remaining.length > 0) {
+    remaining = (await output(executor, ['ps', '-o', 'pid=', '-p', remaining.join(',')], options)).lines.map(Number);
+    if (remaining.length === 0) break;
+    if (Date.now() - started > options.timeoutMs) throw new NginxDrainTimeoutError(executor.target, remaining, options.timeoutMs);
+    await sleep(50, undefined, options.signal ? { signal: options.signal } : {});
+  }
+  return Date.now() - started;
 }
+
+const sha256 = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
 
 /**
  * Writes the upstream, tests it, reloads nginx and waits until every old worker has exited. nginx's reload returns
@@ -130,40 +142,43 @@ async function childrenOf(executor: HostExecutor, lb: LoadBalancer, options: App
  * are gone may that member be stopped without failing requests. An unchanged file reloads nothing.
  */
 export async function applyUpstream(executor: HostExecutor, lb: LoadBalancer, members: readonly UpstreamMember[], options: ApplyUpstreamOptions): Promise<ApplyUpstreamResult> {
+  options.signal?.throwIfAborted();
   const content = Buffer.from(renderUpstream(lb.upstreamName, members));
   const previous = await executor.readFile(lb.upstreamFile, { maxBytes: 1024 * 1024 }).catch((error: unknown) => {
     if (error instanceof HostFileNotFoundError) return undefined;
     throw error;
   });
-  if (previous?.equals(content)) return { changed: false, oldWorkers: [], waitedMs: 0 };
+  if (previous?.equals(content)) {
+    // An earlier call may have reloaded this very file and then timed out or been aborted while old workers still
+    // served the members it took out: a retry waits for them too, so it is as safe as the first call.
+    const oldWorkers = (await childrenOf(executor, lb, options)).filter((child) => child.shuttingDown).map((child) => child.pid);
+    return { changed: false, oldWorkers, waitedMs: await waitForExit(executor, oldWorkers, options) };
+  }
 
-  const sha256 = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
+  // Until the reload succeeds the file must say what nginx runs, or a retry would take it for applied: put back the
+  // previous file, or remove the new one when there was none.
+  const putBack = async () => {
+    if (previous === undefined) await executor.run(['rm', '-f', lb.upstreamFile], { timeoutMs: options.timeoutMs });
+    else await executor.putFile(lb.upstreamFile, previous, { sha256: sha256(previous) });
+  };
   await executor.putFile(lb.upstreamFile, content, { sha256: sha256(content) });
-  const test = await output(executor, lb.testArgv, options);
-  if (!test.ok) {
-    if (previous !== undefined) {
-      await executor.putFile(lb.upstreamFile, previous, { sha256: sha256(previous) });
+  let workers: number[];
+  try {
+    const test = await output(executor, lb.testArgv, options);
+    if (!test.ok) {
+      await putBack();
       // Put back is not proof of health: a configuration broken by someone else must not pass for restored.
-      const retest = await output(executor, lb.testArgv, options);
-      if (!retest.ok) throw new NginxConfigError(executor.target, [...test.lines, 'and with the previous file put back:', ...retest.lines], true);
+      const retest = previous === undefined ? { ok: true, lines: [] } : await output(executor, lb.testArgv, options);
+      throw new NginxConfigError(executor.target, retest.ok ? test.lines : [...test.lines, 'and with the previous file put back:', ...retest.lines], previous !== undefined);
     }
-    throw new NginxConfigError(executor.target, test.lines, previous !== undefined);
+    workers = (await childrenOf(executor, lb, options)).map((child) => child.pid);
+    const reload = await output(executor, lb.reloadArgv, options);
+    if (!reload.ok) throw new NginxReloadError(executor.target, `the reload failed: ${reload.lines.join(' | ')}`);
+  } catch (error) {
+    if (!(error instanceof NginxConfigError)) await putBack();
+    throw error;
   }
-
-  const { workers } = await childrenOf(executor, lb, options);
-  const reload = await output(executor, lb.reloadArgv, options);
-  if (!reload.ok) throw new NginxReloadError(executor.target, `the reload failed: ${reload.lines.join(' | ')}`);
-
-  const started = Date.now();
-  let remaining = workers;
-  while (remaining.length > 0) {
-    options.signal?.throwIfAborted();
-    remaining = await stillRunning(executor, remaining, options);
-    if (remaining.length === 0) break;
-    if (Date.now() - started > options.timeoutMs) throw new NginxDrainTimeoutError(executor.target, remaining, options.timeoutMs);
-    await sleep(50, undefined, options.signal ? { signal: options.signal } : {});
-  }
-  return { changed: true, oldWorkers: workers, waitedMs: Date.now() - started };
+  return { changed: true, oldWorkers: workers, waitedMs: await waitForExit(executor, workers, options) };
 }
 
 function withMember(members: readonly UpstreamMember[], address: string, port: number, down: boolean): UpstreamMember[] {

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { LocalExecutor } from '../../integrations/hosts/local.ts';
 import {
   NginxConfigError,
+  NginxDrainTimeoutError,
   NginxUpstreamInvalidError,
   applyUpstream,
   drainHost,
@@ -52,7 +53,8 @@ async function freePort(): Promise<number> {
 }
 
 // Each backend is a process of its own, so it can be SIGKILLed like a real host; it counts the requests it received
-// and answers GET /count with that count, and takes 120 ms per request, so a drain always finds some in flight.
+// and answers GET /count with that count, and takes 120 ms per request, so a drain always finds some in flight (3 s
+// for /slow: a request an old worker is sure to still hold when a short wait runs out).
 const backendScript = `
 const http = require('node:http');
 let count = 0;
@@ -60,7 +62,7 @@ const server = http.createServer((req, res) => {
   if (req.url === '/count') return res.end(String(count));
   count++;
   req.resume();
-  req.on('end', () => setTimeout(() => { res.setHeader('x-backend', process.argv[1]); res.end('ok'); }, 120));
+  req.on('end', () => setTimeout(() => { res.setHeader('x-backend', process.argv[1]); res.end('ok'); }, req.url === '/slow' ? 3000 : 120));
 });
 server.listen(Number(process.argv[2]), '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
@@ -250,6 +252,34 @@ describe('nginx upstream drain against a real nginx', () => {
     assert.equal(await readFile(lb.upstreamFile, 'utf8'), previous);
     assert.deepEqual(await workers(), before);
     assert.equal((await send(listenPort, 'POST')).status, 200);
+  });
+
+  test('an aborted call changes nothing: the file stays and nginx is not reloaded', async () => {
+    await applyUpstream(executor, lb, members(), options);
+    const previous = await readFile(lb.upstreamFile, 'utf8');
+    const before = await workers();
+    await assert.rejects(drainHost(executor, lb, members(), { address: '127.0.0.1', port: b.port }, { ...options, signal: AbortSignal.abort() }), { name: 'AbortError' });
+    assert.equal(await readFile(lb.upstreamFile, 'utf8'), previous);
+    assert.deepEqual(await workers(), before);
+  });
+
+  test('a drain whose wait ran out is retried safely: the retry reloads nothing but waits for the old workers', async () => {
+    await applyUpstream(executor, lb, members(), options);
+    const receivedBefore = (await requestsReceivedBy(a)) + (await requestsReceivedBy(b));
+    const held = send(listenPort, 'POST', '/slow');
+    await waitFor('the slow request to reach a backend', async () => (await requestsReceivedBy(a)) + (await requestsReceivedBy(b)) > receivedBefore, 10_000, 20);
+
+    const drained = members(true);
+    await assert.rejects(drainHost(executor, lb, members(), { address: '127.0.0.1', port: b.port }, { timeoutMs: 300 }), (error: unknown) => {
+      assert.ok(error instanceof NginxDrainTimeoutError);
+      assert.equal(error.remainingWorkers.length, 1);
+      return true;
+    });
+    const retry = await applyUpstream(executor, lb, drained, options);
+    assert.equal(retry.changed, false);
+    assert.equal(retry.oldWorkers.length, 1);
+    assert.ok(isGone(retry.oldWorkers[0]!), `old worker ${retry.oldWorkers[0]} is still there`);
+    assert.equal((await held).status, 200);
   });
 
   test('zero failures across a drain: requests in flight while B is drained and then killed are all answered 2xx', async () => {
