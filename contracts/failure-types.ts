@@ -76,3 +76,18 @@ export const nonRetryableHostFailures: readonly string[] = [
   HOST_FAILURES.fileTooLarge,
   HOST_FAILURES.fileOperation,
 ];
+
+/** Failures of the nginx upstream drain (integrations/hosts/nginx-upstream.ts names its classes with these). */
+export const NGINX_FAILURES = {
+  /** The upstream asked for is invalid (a bad name, address or port, or no live member left): fix the request. */
+  upstreamInvalid: 'NginxUpstreamInvalidError',
+  /** `nginx -t` refused the configuration; the previous upstream file was put back. */
+  config: 'NginxConfigError',
+  /** The reload command failed, or the master's pid could not be read: nginx kept its old configuration. */
+  reload: 'NginxReloadError',
+  /** Old workers were still finishing requests when the time ran out: may pass, retried. */
+  drainTimeout: 'NginxDrainTimeoutError',
+} as const;
+
+/** A refused upstream or configuration fails the same way every time: a person has to change it. */
+export const nonRetryableNginxFailures: readonly string[] = [NGINX_FAILURES.upstreamInvalid, NGINX_FAILURES.config];
