@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portIsClosed, processesUsing, startUp, upPorts } from '../support/opsflow-up.ts';
+import { waitFor } from '../support/wait.ts';
 
 test('opsflow up: ready, Web UI, demo probes, clean SIGINT, data reused on restart', { timeout: 240_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'opsflow-up-'));
@@ -32,13 +33,10 @@ test('opsflow up: ready, Web UI, demo probes, clean SIGINT, data reused on resta
     });
     assert.equal(probe.status, 202);
     const { id } = (await probe.json()) as { id: string };
-    let state = 'pending';
-    for (let attempt = 0; attempt < 100 && state !== 'completed'; attempt += 1) {
+    await waitFor(`probe ${id} to complete`, async () => {
       const read = await fetch(`http://127.0.0.1:${api}/v1/probes/${id}`, { headers: { authorization: `Bearer ${token}` } });
-      state = ((await read.json()) as { state: string }).state;
-      if (state !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(state, 'completed');
+      return ((await read.json()) as { state: string }).state === 'completed';
+    }, 10_000);
 
     // Ctrl-C in a terminal: SIGINT to the whole process group. The servers sit in groups of their own, so
     // opsflow stops them in order and the workers never retry calls against a Temporal that died first.

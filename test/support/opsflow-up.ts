@@ -5,6 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/free-port.ts';
+import { waitFor } from './wait.ts';
 
 export interface RunningUp {
   /** Signals `opsflow up` alone, or with `toGroup` its whole process group, as a terminal's Ctrl-C does. */
@@ -50,7 +51,7 @@ export async function startUp(options: UpOptions): Promise<RunningUp> {
   const { child, exited, output } = spawnUp(options);
   let gone = false;
   void exited.then(() => (gone = true));
-  while (!gone && !output().includes('opsflow is up')) await new Promise((resolve) => setTimeout(resolve, 200));
+  await waitFor(() => `opsflow up to print its ready banner\n${output()}`, () => gone || output().includes('opsflow is up'), 180_000, 200);
   assert.equal(gone ? `exited with ${child.exitCode}` : 'up', 'up', output());
   return {
     output,
