@@ -6,6 +6,7 @@ import { Migration20261122020000_cmdb_watch_replay } from './Migration2026112202
 import { Migration20261122030000_inventory_write_path } from './Migration20261122030000_inventory_write_path.ts';
 import { Migration20261123000000_temporal_side } from './Migration20261123000000_temporal_side.ts';
 import { Migration20261204000000_sink_position_lease } from './Migration20261204000000_sink_position_lease.ts';
+import { Migration20261204100000_deploy } from './Migration20261204100000_deploy.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261122000000_probe', class: Migration20261122000000_probe },
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261122030000_inventory_write_path', class: Migration20261122030000_inventory_write_path },
   { name: 'Migration20261123000000_temporal_side', class: Migration20261123000000_temporal_side },
   { name: 'Migration20261204000000_sink_position_lease', class: Migration20261204000000_sink_position_lease },
+  { name: 'Migration20261204100000_deploy', class: Migration20261204100000_deploy },
 ];
