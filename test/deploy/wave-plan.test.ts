@@ -2,7 +2,7 @@
 // exact point at which failures stop a release.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { planWaves, thresholdExceeded, type WaveStrategy, type FailurePolicy } from '../../workflows/deploy/wave-plan.ts';
+import { planWaves, thresholdExceeded, type WaveStrategy, type FailurePolicy } from '../../contracts/deploy-waves.ts';
 
 const hosts = (count: number) => Array.from({ length: count }, (_, index) => `h${index + 1}`);
 const sizes = (count: number, strategy: WaveStrategy) => planWaves(hosts(count), strategy).map((wave) => wave.length);

@@ -1,5 +1,5 @@
-// How a release splits its hosts into waves, and when failures stop it: small pure functions the release workflow
-// calls, pinned by table tests (test/deploy/wave-plan.test.ts).
+// How a release splits its hosts into waves, and when failures stop it: small pure functions the release workflow (and
+// the API, to show waves before a release starts) call, pinned by table tests (test/deploy/wave-plan.test.ts).
 //
 // Waves follow Ansible's `serial`: each batch is a host count or a percentage of ALL the release's hosts (not of the
 // hosts left), a percentage rounds down but never below 1, and the last batch size repeats until every host has a
